@@ -1,0 +1,62 @@
+//! The Dashboard API (seed 004): one module per seed group, all under `/dashboard/`.
+//!
+//! Every request under `/dashboard/` is written to the access log (see [`record_access`]).
+
+pub mod access_logs;
+pub mod organizational_units;
+pub mod permissions;
+pub mod roles;
+pub mod users;
+
+use crate::access::Caller;
+use crate::error::KnotCode;
+use crate::net::ClientAddress;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::Utc;
+use relais_store::access_logs::NewAccessLog;
+use std::time::Instant;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(access_logs::router())
+        .merge(organizational_units::router())
+        .merge(permissions::router())
+        .merge(roles::router())
+        .merge(users::router())
+}
+
+/// Record every Dashboard request: who, what, from where, how it ended and how long it took.
+pub async fn record_access(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let (parts, body) = req.into_parts();
+    let user_id = parts.extensions.get::<Caller>().map(|c| c.user.id);
+    let ip = ClientAddress::of(&parts, state.settings.trust_forwarded_for).0;
+    let user_agent = parts
+        .headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(2048).collect());
+    let target_path: String = parts.uri.path().chars().take(2048).collect();
+    let verb = parts.method.to_string();
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let entry = NewAccessLog {
+        user_id,
+        target_path,
+        verb,
+        user_agent,
+        ip,
+        http_code: i32::from(response.status().as_u16()),
+        knot_code: response.extensions().get::<KnotCode>().map_or(0, |c| c.0),
+        duration_ms: i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX),
+        created_at: Utc::now(),
+    };
+    if let Err(err) = relais_store::access_logs::record(&state.db, entry).await {
+        // The answer is already made; losing one log line must not turn it into an error.
+        tracing::error!(error = %err, "could not write the access log");
+    }
+    response
+}

@@ -1,0 +1,349 @@
+//! Typed, validated extractors: the one place where requests are read and their constraints
+//! checked, so that handlers only ever see valid input.
+//!
+//! Constraints are declared on the request types with `validator` attributes, which read like
+//! the seed (`length(min = 3, max = 50)`, `range(min = 1)`). Failures name the field at fault:
+//! shape errors (bad JSON, wrong type, missing or unknown field) answer -10/400, broken
+//! constraints -11/422.
+
+use crate::error::{ApiError, ErrorCode};
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::Hash;
+use std::str::FromStr;
+use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
+
+/// A JSON body, deserialized and validated.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+/// A query string, deserialized and validated.
+#[derive(Debug)]
+pub struct ValidQuery<T>(pub T);
+
+/// Path parameters, deserialized and validated.
+#[derive(Debug)]
+pub struct ValidPath<T>(pub T);
+
+impl<S, T> FromRequest<S> for ValidJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "expected a body of type application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(ErrorCode::PayloadTooLarge, "request body too large")
+            } else {
+                ApiError::new(ErrorCode::Malformed, rejection.body_text())
+            }
+        })?;
+        let value = parse_json::<T>(&bytes)?;
+        check(&value)?;
+        Ok(ValidJson(value))
+    }
+}
+
+/// Deserialize JSON, naming the field at fault when it fails.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::new(ErrorCode::Malformed, format!("invalid JSON: {inner}"))
+        } else {
+            shape_error(&path, &inner.to_string())
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::new(ErrorCode::Malformed, format!("invalid JSON: {e}")))?;
+    Ok(value)
+}
+
+impl<S, T> FromRequestParts<S> for ValidQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let value: T = serde_path_to_error::deserialize(de)
+            .map_err(|err| shape_error(&err.path().to_string(), &err.inner().to_string()))?;
+        check(&value)?;
+        Ok(ValidQuery(value))
+    }
+}
+
+impl<S, T> FromRequestParts<S> for ValidPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| match &rejection {
+                PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                    axum::extract::path::ErrorKind::ParseErrorAtKey {
+                        key, expected_type, ..
+                    } => ApiError::new(ErrorCode::Malformed, "invalid path parameter")
+                        .with_field(key.as_str(), format!("must be {}", friendly(expected_type))),
+                    _ => ApiError::new(ErrorCode::Malformed, e.body_text()),
+                },
+                _ => ApiError::internal(rejection.body_text()),
+            })?;
+        check(&value)?;
+        Ok(ValidPath(value))
+    }
+}
+
+fn friendly(rust_type: &str) -> &str {
+    match rust_type {
+        "i64" | "i32" | "u64" | "u32" => "an integer",
+        "uuid::Uuid" | "Uuid" => "a UUID",
+        other => other,
+    }
+}
+
+/// Serde reports a missing field at the path of its parent, with the field's name in
+/// backquotes; the error names the full path instead.
+fn shape_error(path: &str, message: &str) -> ApiError {
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(|name| match path {
+                "." | "" => name.to_owned(),
+                // For an unknown field the path already ends with it.
+                full if full == name || full.ends_with(&format!(".{name}")) => full.to_owned(),
+                parent => format!("{parent}.{name}"),
+            })
+    };
+    let (field, problem) = if let Some(field) = named("missing field `") {
+        (field, "is required".to_owned())
+    } else if let Some(field) = named("unknown field `") {
+        (field, "is not a known field".to_owned())
+    } else {
+        let field = if path == "." {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        };
+        (field, message.to_owned())
+    };
+    ApiError::new(
+        ErrorCode::Malformed,
+        "the request does not have the expected shape",
+    )
+    .with_field(field, problem)
+}
+
+/// Run the declared constraints of `value`.
+pub fn check<T: Validate>(value: &T) -> Result<(), ApiError> {
+    value.validate().map_err(|errors| {
+        let mut fields = BTreeMap::new();
+        flatten("", &errors, &mut fields);
+        let mut err = ApiError::new(ErrorCode::Validation, "invalid request");
+        err.fields = fields;
+        err
+    })
+}
+
+fn flatten(prefix: &str, errors: &ValidationErrors, out: &mut BTreeMap<String, Vec<String>>) {
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                out.entry(name)
+                    .or_default()
+                    .extend(list.iter().map(describe));
+            }
+            ValidationErrorsKind::Struct(inner) => flatten(&name, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten(&format!("{name}[{index}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(error: &ValidationError) -> String {
+    if let Some(message) = &error.message {
+        return message.to_string();
+    }
+    let param = |key: &str| error.params.get(key).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max"), param("equal")) {
+            (_, _, Some(n)) => format!("must be exactly {n} characters long"),
+            (Some(min), Some(max), _) => format!("must be {min} to {max} characters long"),
+            (Some(min), None, _) => format!("must be at least {min} characters long"),
+            (None, Some(max), _) => format!("must be at most {max} characters long"),
+            _ => "has a wrong length".to_owned(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".to_owned(),
+        },
+        "email" => "must be an email address".to_owned(),
+        "url" => "must be a URL".to_owned(),
+        "required" => "is required".to_owned(),
+        code => code.replace('_', " "),
+    }
+}
+
+/// A list given as comma-separated values in a query string (`networks=1,5,7`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommaSeparated<T>(pub Vec<T>);
+
+impl<'de, T> Deserialize<'de> for CommaSeparated<T>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<str>::deserialize(deserializer)?;
+        text.split(',')
+            .map(|item| {
+                let item = item.trim();
+                item.parse::<T>()
+                    .map_err(|e| serde::de::Error::custom(format!("invalid item `{item}`: {e}")))
+            })
+            .collect::<Result<Vec<T>, _>>()
+            .map(CommaSeparated)
+    }
+}
+
+impl<T> CommaSeparated<T> {
+    pub fn as_slice(&self) -> &[T] {
+        &self.0
+    }
+}
+
+/// Constraint: no item appears twice.
+pub fn unique<T: Eq + Hash>(items: &[T]) -> Result<(), ValidationError> {
+    let mut seen = HashSet::new();
+    if items.iter().all(|i| seen.insert(i)) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("unique").with_message("items must be unique".into()))
+    }
+}
+
+/// Constraint: identifiers are unique and >= 1.
+pub fn unique_ids(items: &[i64]) -> Result<(), ValidationError> {
+    if items.iter().any(|&id| id < 1) {
+        return Err(ValidationError::new("range").with_message("items must be >= 1".into()));
+    }
+    unique(items)
+}
+
+/// Constraint for comma-separated identifiers: unique and >= 1.
+pub fn unique_id_list(items: &CommaSeparated<i64>) -> Result<(), ValidationError> {
+    unique_ids(items.as_slice())
+}
+
+/// Constraint: a language code is two lowercase ASCII letters (ISO 639-1).
+pub fn language(code: &str) -> Result<(), ValidationError> {
+    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("language")
+            .with_message("must be a two-letter language code".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    struct Sample {
+        #[validate(length(min = 3, max = 50))]
+        name: String,
+        #[validate(custom(function = "unique_ids"))]
+        ids: Vec<i64>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct ListQuery {
+        networks: Option<CommaSeparated<i64>>,
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        let err = parse_json::<Sample>(br#"{"ids": []}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Malformed);
+        assert!(err.fields.contains_key("name"), "{err:?}");
+        let err = parse_json::<Sample>(br#"{"name": "abc", "ids": [], "x": 1}"#).unwrap_err();
+        assert!(err.fields.contains_key("x"), "{err:?}");
+        let err = parse_json::<Sample>(br#"{"name": 5, "ids": []}"#).unwrap_err();
+        assert!(err.fields.contains_key("name"), "{err:?}");
+        let err = parse_json::<Sample>(br#"{"name": "abc", "ids": ["a"]}"#).unwrap_err();
+        assert!(err.fields.contains_key("ids[0]"), "{err:?}");
+        let err = parse_json::<Sample>(br#"{"name": "abc""#).unwrap_err();
+        assert!(err.fields.is_empty());
+    }
+
+    #[test]
+    fn constraint_errors_name_the_field() {
+        let value = parse_json::<Sample>(br#"{"name": "ab", "ids": [1, 1]}"#).unwrap();
+        let err = check(&value).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Validation);
+        assert_eq!(err.fields["name"], vec!["must be 3 to 50 characters long"]);
+        assert_eq!(err.fields["ids"], vec!["items must be unique"]);
+        let value = parse_json::<Sample>(br#"{"name": "abc", "ids": [0]}"#).unwrap();
+        assert_eq!(
+            check(&value).unwrap_err().fields["ids"],
+            vec!["items must be >= 1"]
+        );
+    }
+
+    #[test]
+    fn comma_separated_lists() {
+        let q: ListQuery = serde_urlencoded::from_str("networks=1,5,7").unwrap();
+        assert_eq!(q.networks.unwrap().0, vec![1, 5, 7]);
+        let q: ListQuery = serde_urlencoded::from_str("").unwrap();
+        assert!(q.networks.is_none());
+        assert!(serde_urlencoded::from_str::<ListQuery>("networks=1,x").is_err());
+    }
+}

@@ -1,0 +1,178 @@
+//! What the people who run the server need: health, readiness, Prometheus metrics, and the
+//! middleware that measures requests, bounds their time and answers unknown routes.
+
+use crate::access::public;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+/// The server's metrics, in one registry.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    pool_open: Gauge,
+    pool_idle: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("relais");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.001, 2.0, 15))
+        });
+        let pool_open = Gauge::default();
+        let pool_idle = Gauge::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            latency.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Open database connections",
+            pool_open.clone(),
+        );
+        registry.register(
+            "db_pool_idle_connections",
+            "Idle database connections",
+            pool_idle.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            pool_open,
+            pool_idle,
+        }
+    }
+}
+
+/// Count and time every request by its route template (never by raw path: bounded labels).
+pub async fn measure(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(req).await;
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&RouteLabels { method, route })
+        .observe(start.elapsed().as_secs_f64());
+    response
+}
+
+/// Answer 503 in the envelope when a request takes longer than the configured timeout.
+pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.settings.request_timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(ErrorCode::Unavailable, "the request timed out").into_response(),
+    }
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "Operations",
+    summary = "Liveness",
+    description = "Answers 200 as long as the process serves requests.",
+    extensions(("x-permission" = json!(public()))),
+    responses((status = 200, description = "The process is up", body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "Operations",
+    summary = "Readiness",
+    description = "Answers 200 when the database answers, 503 otherwise.",
+    extensions(("x-permission" = json!(public()))),
+    responses(
+        (status = 200, description = "Ready", body = String),
+        (status = 503, description = "The database is unreachable", body = crate::error::ErrorBody)))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    if relais_store::db::ping(&state.db).await {
+        "ready".into_response()
+    } else {
+        ApiError::new(ErrorCode::Unavailable, "the database is unreachable").into_response()
+    }
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "Operations",
+    summary = "Metrics",
+    description = "Prometheus text format: requests by route and status, latency histogram, database pool.",
+    extensions(("x-permission" = json!(public()))),
+    responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let (open, idle) = relais_store::db::pool_stats(&state.db);
+    state.metrics.pool_open.set(open.into());
+    state.metrics.pool_idle.set(idle.into());
+    let mut body = String::new();
+    if let Err(err) = encode(&mut body, &state.metrics.registry) {
+        return ApiError::internal(err).into_response();
+    }
+    (
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// Unknown routes answer in the envelope.
+pub async fn route_not_found() -> ApiError {
+    ApiError::new(ErrorCode::RouteNotFound, "no operation at this path")
+}
+
+/// Known routes with another method answer in the envelope.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this path does not take this method",
+    )
+}

@@ -1,0 +1,84 @@
+//! The keyset pagination parameters every list takes, and the page description it answers.
+
+use relais_store::{Keyset, SortDir};
+use serde::{Deserialize, Serialize};
+use serde_with::{DisplayFromStr, serde_as};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+/// Order of the primary key (and of a sort column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, ToSchema)]
+pub enum Direction {
+    #[default]
+    #[serde(rename = "ASC")]
+    Asc,
+    #[serde(rename = "DESC")]
+    Desc,
+}
+
+impl From<Direction> for SortDir {
+    fn from(d: Direction) -> Self {
+        match d {
+            Direction::Asc => SortDir::Asc,
+            Direction::Desc => SortDir::Desc,
+        }
+    }
+}
+
+/// `page_size`, `last_primary_key` and `primary_key_dir`, flattened into each list's query.
+/// Numbers go through `DisplayFromStr` because a flattened query hands every value over as text.
+#[serde_as]
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KeysetQuery {
+    /// The maximum items to return.
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 10, max = 500))]
+    #[param(minimum = 10, maximum = 500, default = 20, value_type = Option<i64>)]
+    pub page_size: Option<u64>,
+    /// Identifier of the last record on the current page, used to request the next page.
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 1))]
+    #[param(minimum = 1, value_type = Option<i64>)]
+    pub last_primary_key: Option<i64>,
+    /// Order of the primary key: `ASC` (default) or `DESC`.
+    #[serde(default)]
+    #[param(inline, value_type = Option<Direction>)]
+    pub primary_key_dir: Option<Direction>,
+}
+
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+impl KeysetQuery {
+    pub fn keyset(&self) -> Keyset {
+        Keyset {
+            page_size: self.page_size.unwrap_or(DEFAULT_PAGE_SIZE),
+            last_primary_key: self.last_primary_key,
+            primary_key_dir: self.primary_key_dir.unwrap_or_default().into(),
+        }
+    }
+}
+
+/// How this page was cut, and how to get the next one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageInfo {
+    /// The page size that was applied.
+    pub page_size: u64,
+    /// Whether rows follow this page.
+    pub has_more: bool,
+    /// The value to send as `last_primary_key` for the next page (the primary key of this
+    /// page's last row); null when this page is the last.
+    pub last_primary_key: Option<i64>,
+}
+
+impl PageInfo {
+    pub fn new(keyset: &Keyset, has_more: bool, last: Option<i64>) -> Self {
+        PageInfo {
+            page_size: keyset.page_size,
+            has_more,
+            last_primary_key: if has_more { last } else { None },
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The state every handler shares.
+
+use crate::access::RuleTable;
+use crate::auth::throttle::LoginThrottle;
+use crate::ops::Metrics;
+use object_store::ObjectStore;
+use relais_store::Db;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// Longest time a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Lifetime of the tokens handed out by `POST /auth/login`.
+    pub login_token_ttl: chrono::Duration,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            request_timeout: Duration::from_secs(30),
+            body_limit: 2 * 1024 * 1024,
+            login_token_ttl: chrono::Duration::days(30),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Everything a handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub storage: Arc<dyn ObjectStore>,
+    pub settings: Arc<ApiSettings>,
+    pub metrics: Arc<Metrics>,
+    pub throttle: Arc<LoginThrottle>,
+    pub rules: Arc<RuleTable>,
+}
+
+impl AppState {
+    pub fn new(db: Db, storage: Arc<dyn ObjectStore>, settings: ApiSettings) -> Self {
+        AppState {
+            db,
+            storage,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+            throttle: Arc::new(LoginThrottle::default()),
+            rules: Arc::new(RuleTable::default()),
+        }
+    }
+}

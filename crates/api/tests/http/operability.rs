@@ -1,0 +1,140 @@
+//! Health, readiness, metrics, request ids, and the envelope of every kind of failure.
+
+use crate::common::TestApp;
+use relais_api::ApiSettings;
+use relais_domain::Permission;
+use serde_json::json;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::new().await;
+    assert_eq!(app.get("/healthz").send().await.text, "ok");
+    assert_eq!(app.get("/readyz").send().await.text, "ready");
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = TestApp::new().await;
+    app.db.clone().close().await.unwrap();
+    app.get("/readyz").send().await.fails(503, -50);
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id() {
+    let app = TestApp::new().await;
+    for path in ["/healthz", "/nowhere", "/dashboard/roles?lang=en"] {
+        let reply = app.get(path).send().await;
+        let id = reply.headers["x-request-id"].to_str().unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{path}: {id}");
+    }
+    let reply = app
+        .get("/healthz")
+        .header("x-request-id", "abc-123")
+        .send()
+        .await;
+    assert_eq!(reply.headers["x-request-id"], "abc-123");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = TestApp::new().await;
+    app.get("/healthz").send().await;
+    app.get("/dashboard/roles?lang=en").send().await;
+    let text = app.get("/metrics").send().await.text;
+    assert!(
+        text.contains(
+            r#"relais_http_requests_total{method="GET",route="/healthz",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"route="/dashboard/roles",status="401""#),
+        "{text}"
+    );
+    assert!(
+        text.contains("relais_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("relais_db_pool_connections"), "{text}");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_the_envelope() {
+    let app = TestApp::new().await;
+    app.get("/nowhere").send().await.fails(404, -3);
+    app.get("/dashboard/nothing-here")
+        .send()
+        .await
+        .fails(404, -3);
+    app.delete("/healthz").send().await.fails(405, -4);
+}
+
+#[tokio::test]
+async fn bodies_must_be_json_of_reasonable_size() {
+    let app = TestApp::with_settings(ApiSettings {
+        body_limit: 1024,
+        ..ApiSettings::default()
+    })
+    .await;
+    let (_, token) = app.admin().await;
+    app.post("/dashboard/roles")
+        .token(&token)
+        .raw("text/plain", "key=abc")
+        .send()
+        .await
+        .fails(415, -12);
+    app.post("/dashboard/roles")
+        .token(&token)
+        .raw("application/json", "{\"key\": ")
+        .send()
+        .await
+        .fails(400, -10);
+    let big = json!({"key": "x".repeat(4096), "perms": []});
+    app.post("/dashboard/roles")
+        .token(&token)
+        .json(big)
+        .send()
+        .await
+        .fails(413, -13);
+}
+
+#[tokio::test]
+async fn path_parameters_are_validated() {
+    let app = TestApp::new().await;
+    let (_, token) = app
+        .staff(
+            "ann@relais.test",
+            &[(Permission::UsersPermissions, None, false)],
+        )
+        .await;
+    app.get("/dashboard/users/abc/permissions")
+        .token(&token)
+        .send()
+        .await
+        .fails(400, -10)
+        .names("id");
+    app.get("/dashboard/users/0/permissions")
+        .token(&token)
+        .send()
+        .await
+        .fails(422, -11)
+        .names("id");
+}
+
+#[tokio::test]
+async fn slow_requests_time_out_in_the_envelope() {
+    let app = TestApp::with_settings(ApiSettings {
+        request_timeout: std::time::Duration::from_millis(1),
+        ..ApiSettings::default()
+    })
+    .await;
+    let (_, token) = app.admin().await;
+    // With the clock paused, time jumps to the timeout as soon as the request waits on the
+    // database: the timeout fires deterministically, however fast the machine.
+    tokio::time::pause();
+    app.get("/dashboard/roles?lang=en")
+        .token(&token)
+        .send()
+        .await
+        .fails(503, -50);
+}

@@ -1,0 +1,158 @@
+//! Configuration, layered: defaults < TOML file < `RELAIS_*` environment < command-line flags.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use relais_api::storage::StorageConfig;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Every setting of the server. `relais.example.toml` lists them all.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Folder for everything the server keeps by default: SQLite database, files.
+    pub data_dir: PathBuf,
+    /// `postgres://...` or `sqlite://...`; default: SQLite at `<data_dir>/relais.db`.
+    pub database_url: Option<String>,
+    /// A file holding the database URL (for secrets mounted as files).
+    pub database_url_file: Option<PathBuf>,
+    /// Largest number of pooled database connections.
+    pub database_max_connections: u32,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// A `tracing` filter, such as `info` or `relais=debug,info`.
+    pub log_level: String,
+    /// Longest time a request may take, in seconds.
+    pub request_timeout_secs: u64,
+    /// Largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Lifetime of the tokens given by `POST /auth/login`, in hours.
+    pub login_token_ttl_hours: i64,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Where files go; default: the folder `<data_dir>/files`.
+    pub storage: Option<StorageConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".parse().expect("valid default address"),
+            data_dir: PathBuf::from("relais-data"),
+            database_url: None,
+            database_url_file: None,
+            database_max_connections: 10,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            request_timeout_secs: 30,
+            body_limit_bytes: 2 * 1024 * 1024,
+            login_token_ttl_hours: 24 * 30,
+            trust_forwarded_for: false,
+            storage: None,
+        }
+    }
+}
+
+/// The keys a TOML file may hold; anything else is warned about.
+const KNOWN_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "database_url_file",
+    "database_max_connections",
+    "log_format",
+    "log_level",
+    "request_timeout_secs",
+    "body_limit_bytes",
+    "login_token_ttl_hours",
+    "trust_forwarded_for",
+    "storage",
+];
+
+/// Flags that override the file and the environment; `None` leaves the setting alone.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Load the layers. `file` defaults to `relais.toml` when it exists. Returns the config and
+    /// warnings to log once logging is set up.
+    pub fn load(
+        file: Option<&Path>,
+        overrides: Overrides,
+    ) -> anyhow::Result<(Config, Vec<String>)> {
+        let mut warnings = Vec::new();
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| Some(PathBuf::from("relais.toml")).filter(|p| p.exists()));
+        if let Some(file) = &file {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let table: toml::Table =
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            for key in table.keys().filter(|k| !KNOWN_KEYS.contains(&k.as_str())) {
+                warnings.push(format!(
+                    "{}: unknown setting `{key}` ignored",
+                    file.display()
+                ));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("RELAIS_").split("__").ignore(&["config"]))
+            .merge(Serialized::globals(overrides))
+            .extract()?;
+        Ok((config, warnings))
+    }
+
+    /// The database URL to connect to.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        if let Some(file) = &self.database_url_file {
+            return Ok(std::fs::read_to_string(file)?.trim().to_owned());
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        Ok(format!(
+            "sqlite://{}?mode=rwc",
+            self.data_dir.join("relais.db").display()
+        ))
+    }
+
+    pub fn storage(&self) -> StorageConfig {
+        self.storage
+            .clone()
+            .unwrap_or_else(|| StorageConfig::Local {
+                path: self.data_dir.join("files"),
+            })
+    }
+
+    pub fn api_settings(&self) -> relais_api::ApiSettings {
+        relais_api::ApiSettings {
+            request_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
+            body_limit: self.body_limit_bytes,
+            login_token_ttl: chrono::Duration::hours(self.login_token_ttl_hours),
+            trust_forwarded_for: self.trust_forwarded_for,
+        }
+    }
+}

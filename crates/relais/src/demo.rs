@@ -1,0 +1,167 @@
+//! The demonstration dataset: a small, realistic operator with its staff. Later issues add
+//! networks, fleet, riders and trips to it.
+
+use chrono::{Duration, Utc};
+use rand::distributions::{Alphanumeric, DistString};
+use relais_domain::Permission;
+use relais_domain::credentials::hash_password;
+use relais_store::grants::{self, GrantTerms, Granted};
+use relais_store::units::UnitContents;
+use relais_store::users::NewUser;
+use relais_store::{Db, roles, setup, units, users};
+use std::collections::BTreeSet;
+
+pub const DEMO_ADMIN: &str = "admin@demo.relais.example";
+
+/// What `relais demo` tells the person who ran it.
+pub struct Loaded {
+    pub admin_email: String,
+    pub admin_password: String,
+}
+
+/// Load the dataset; `None` when it is already there.
+pub async fn load(db: &Db) -> anyhow::Result<Option<Loaded>> {
+    if users::find_by_email(db, DEMO_ADMIN).await?.is_some() {
+        return Ok(None);
+    }
+    let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 20);
+    setup::create_admin(
+        db,
+        NewUser {
+            email: DEMO_ADMIN.into(),
+            password_hash: Some(hash_password(&password)),
+            first_name: Some("Camille".into()),
+            last_name: Some("Durand".into()),
+            language: Some("en".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+
+    use Permission as P;
+    let role_specs: [(&str, &[Permission]); 3] = [
+        (
+            "fleet-technician",
+            &[
+                P::DashboardAccess,
+                P::Maintenances,
+                P::Stations,
+                P::VehiclesManage,
+                P::StocksVehicles,
+                P::VehiclesAlerts,
+            ],
+        ),
+        (
+            "support-agent",
+            &[
+                P::DashboardAccess,
+                P::UsersList,
+                P::UsersSupport,
+                P::Trips,
+                P::UsersCredits,
+            ],
+        ),
+        (
+            "network-manager",
+            &[
+                P::DashboardAccess,
+                P::NetworksManage,
+                P::Stations,
+                P::StationsAdvanced,
+                P::VirtualParking,
+                P::Notifications,
+                P::Offers,
+                P::UsersPermissions,
+            ],
+        ),
+    ];
+    let mut demo_roles = Vec::new();
+    for (key, perms) in role_specs {
+        let perms: BTreeSet<Permission> = perms.iter().copied().collect();
+        demo_roles.push(match roles::find_by_key(db, key).await? {
+            Some(role) => role,
+            None => roles::create(db, key, &perms).await?,
+        });
+    }
+
+    let lyon = units::create(
+        db,
+        "Lyon operations",
+        &UnitContents {
+            networks: [1].into(),
+            app_labels: [1].into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let paris = units::create(
+        db,
+        "Paris operations",
+        &UnitContents {
+            networks: [2, 3].into(),
+            app_labels: [1].into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+
+    let staff = [
+        (
+            "lea.martin@demo.relais.example",
+            "Léa",
+            "Martin",
+            0,
+            lyon.id,
+            true,
+        ),
+        (
+            "hugo.bernard@demo.relais.example",
+            "Hugo",
+            "Bernard",
+            1,
+            paris.id,
+            false,
+        ),
+        (
+            "ines.petit@demo.relais.example",
+            "Inès",
+            "Petit",
+            2,
+            lyon.id,
+            true,
+        ),
+    ];
+    for (email, first, last, role, unit, write) in staff {
+        let user = users::create(
+            db,
+            NewUser {
+                email: email.into(),
+                password_hash: Some(hash_password(
+                    &Alphanumeric.sample_string(&mut rand::thread_rng(), 20),
+                )),
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                language: Some("fr".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        grants::put(
+            db,
+            user.id,
+            Granted::Role(demo_roles[role].id),
+            GrantTerms {
+                unit_id: Some(unit),
+                write,
+                start_date: Utc::now() - Duration::days(30),
+                end_date: Some(Utc::now() + Duration::days(335)),
+                granted_by: None,
+            },
+        )
+        .await?;
+    }
+    Ok(Some(Loaded {
+        admin_email: DEMO_ADMIN.into(),
+        admin_password: password,
+    }))
+}

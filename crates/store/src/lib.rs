@@ -1,0 +1,22 @@
+//! relais persistence: one code path over SQLite and PostgreSQL (SeaORM).
+//!
+//! `entity` holds the table models, `migration` the schema history (builders, never raw SQL),
+//! and one module per area holds its finders and mutations.
+
+pub mod access_logs;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod grants;
+pub mod migration;
+pub mod pagination;
+pub mod roles;
+pub mod setup;
+pub mod tokens;
+pub mod units;
+pub mod users;
+
+pub use db::{Db, connect};
+pub use error::StoreError;
+pub use pagination::{Keyset, PageOf, SortDir};
+pub use sea_orm::DatabaseConnection;

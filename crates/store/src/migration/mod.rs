@@ -1,0 +1,15 @@
+//! The schema history, one file per change, written with SeaORM's builders so that the same
+//! migration serves SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_security;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_security::Migration)]
+    }
+}

@@ -1,0 +1,117 @@
+//! Keyset pagination, the one way every list of the Dashboard API is paged.
+//!
+//! A page is asked for with a page size, the primary key of the last row already seen and the
+//! direction of the primary key; optionally a sort column. With a sort column the position is
+//! (sort value, primary key) of the last row: its sort value is read back by primary key in a
+//! sub-query, so the client only ever carries one key and a page never skips nor repeats a row
+//! even when many rows share a sort value.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Iterable, Order, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+
+/// Direction of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortDir {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl SortDir {
+    fn order(self) -> Order {
+        match self {
+            SortDir::Asc => Order::Asc,
+            SortDir::Desc => Order::Desc,
+        }
+    }
+}
+
+/// Where a page starts and how long it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keyset {
+    pub page_size: u64,
+    pub last_primary_key: Option<i64>,
+    pub primary_key_dir: SortDir,
+}
+
+/// One page of rows, and whether more follow.
+#[derive(Debug, Clone)]
+pub struct PageOf<T> {
+    pub items: Vec<T>,
+    pub has_more: bool,
+}
+
+impl<T> PageOf<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> PageOf<U> {
+        PageOf {
+            items: self.items.into_iter().map(f).collect(),
+            has_more: self.has_more,
+        }
+    }
+}
+
+impl Keyset {
+    /// Fetch the page of `select` ordered by its primary key `pk`, then by `sort` if given.
+    pub async fn fetch<E, C>(
+        &self,
+        db: &DatabaseConnection,
+        select: Select<E>,
+        pk: C,
+        sort: Option<(C, SortDir)>,
+    ) -> Result<PageOf<E::Model>, sea_orm::DbErr>
+    where
+        E: EntityTrait,
+        C: ColumnTrait + Iterable,
+    {
+        let mut select = select;
+        let after_pk = |dir: SortDir, last: i64| match dir {
+            SortDir::Asc => pk.gt(last),
+            SortDir::Desc => pk.lt(last),
+        };
+        if let Some(last) = self.last_primary_key {
+            select = match sort {
+                None => select.filter(after_pk(self.primary_key_dir, last)),
+                Some((column, dir)) => {
+                    let last_value = || {
+                        Expr::SubQuery(
+                            None,
+                            Box::new(
+                                Query::select()
+                                    .column(column)
+                                    .from(E::default())
+                                    .and_where(pk.eq(last))
+                                    .to_owned()
+                                    .into(),
+                            ),
+                        )
+                    };
+                    let beyond = match dir {
+                        SortDir::Asc => Expr::col((E::default(), column)).gt(last_value()),
+                        SortDir::Desc => Expr::col((E::default(), column)).lt(last_value()),
+                    };
+                    select.filter(
+                        Condition::any().add(beyond).add(
+                            Condition::all()
+                                .add(Expr::col((E::default(), column)).eq(last_value()))
+                                .add(after_pk(self.primary_key_dir, last)),
+                        ),
+                    )
+                }
+            };
+        }
+        if let Some((column, dir)) = sort {
+            select = select.order_by(column, dir.order());
+        }
+        let mut items = select
+            .order_by(pk, self.primary_key_dir.order())
+            .limit(self.page_size + 1)
+            .all(db)
+            .await?;
+        let has_more = items.len() as u64 > self.page_size;
+        items.truncate(self.page_size as usize);
+        Ok(PageOf { items, has_more })
+    }
+}

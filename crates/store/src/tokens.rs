@@ -1,0 +1,86 @@
+//! API tokens: issued once, stored as a digest, checked on every request.
+
+use crate::entity::{api_token, user};
+use crate::error::Result;
+use chrono::{DateTime, Duration, Utc};
+use relais_domain::credentials::{generate_token, parse_token, secret_matches};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+/// How stale `last_used_at` may get before a request refreshes it: one write a minute per
+/// token at most, not one per request.
+const LAST_USED_GRANULARITY: Duration = Duration::seconds(60);
+
+/// Issue a token for `user_id`; the plain token is returned once and never stored.
+pub async fn issue(
+    db: &DatabaseConnection,
+    user_id: i64,
+    label: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(api_token::Model, String)> {
+    let token = generate_token();
+    let model = api_token::ActiveModel {
+        token_id: Set(token.id.clone()),
+        secret_hash: Set(token.secret_hash.clone()),
+        user_id: Set(user_id),
+        label: Set(label.to_owned()),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((model, token.plain))
+}
+
+/// The token and its user if `plain` is a live token (right secret, not revoked, not expired).
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    plain: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(api_token::Model, user::Model)>> {
+    let Some((id, secret)) = parse_token(plain) else {
+        return Ok(None);
+    };
+    let Some(token) = api_token::Entity::find()
+        .filter(api_token::Column::TokenId.eq(id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let live = token.revoked_at.is_none() && token.expires_at.is_none_or(|at| now < at);
+    if !live || !secret_matches(secret, &token.secret_hash) {
+        return Ok(None);
+    }
+    let Some(user) = user::Entity::find_by_id(token.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    if token
+        .last_used_at
+        .is_none_or(|at| now - at > LAST_USED_GRANULARITY)
+    {
+        api_token::ActiveModel {
+            id: Set(token.id),
+            last_used_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+        crate::users::touch(db, user.id, now).await?;
+    }
+    Ok(Some((token, user)))
+}
+
+/// Revoke a token at `now`.
+pub async fn revoke(db: &DatabaseConnection, token_pk: i64, now: DateTime<Utc>) -> Result<()> {
+    api_token::ActiveModel {
+        id: Set(token_pk),
+        revoked_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
