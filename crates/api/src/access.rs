@@ -239,7 +239,8 @@ pub async fn authorize(
     match check(&state, path.as_str(), &params, &req) {
         Err(err) => err.into_response(),
         Ok(Pending::Open) => next.run(req).await,
-        Ok(Pending::Resolve(caller, requirement)) => {
+        Ok(Pending::Resolve(pending)) => {
+            let (caller, requirement) = *pending;
             let query = req.uri().query().map(str::to_owned);
             match resolve(&state, caller, &requirement, path.as_str(), &params, query).await {
                 Ok(authorized) => {
@@ -254,7 +255,7 @@ pub async fn authorize(
 
 enum Pending {
     Open,
-    Resolve(Caller, Requirement),
+    Resolve(Box<(Caller, Requirement)>),
 }
 
 fn check(
@@ -286,7 +287,7 @@ fn check(
             "this account is blocked",
         ));
     }
-    Ok(Pending::Resolve(caller, requirement.clone()))
+    Ok(Pending::Resolve(Box::new((caller, requirement.clone()))))
 }
 
 async fn resolve(

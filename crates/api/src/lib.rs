@@ -20,7 +20,7 @@ use crate::error::{ApiError, ErrorCode};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -56,6 +56,7 @@ pub fn app(mut state: AppState) -> anyhow::Result<Router> {
         RuleTable::from_openapi(&serde_json::to_value(&api)?).map_err(anyhow::Error::msg)?;
     state.rules = Arc::new(rules);
     let body_limit = state.settings.body_limit;
+    let limit = state.settings.request_timeout;
     let router = router
         .route_layer(from_fn_with_state(state.clone(), access::authorize))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
@@ -65,7 +66,7 @@ pub fn app(mut state: AppState) -> anyhow::Result<Router> {
         .layer(from_fn_with_state(state.clone(), access::authenticate))
         .layer(from_fn_with_state(state.clone(), ops::measure))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(from_fn_with_state(state.clone(), ops::timeout))
+        .layer(from_fn(move |req, next| ops::timeout(limit, req, next)))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(ErrorCode::Internal, "internal server error").into_response()
         }))

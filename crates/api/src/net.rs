@@ -1,13 +1,14 @@
 //! The client's network address, for the access log and login throttling.
 
 use crate::state::AppState;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
 /// The client address: the socket peer, or the first `X-Forwarded-For` hop when the server is
-/// configured to trust its proxy. `None` when neither is known (in-process tests).
+/// configured to trust its proxy. `None` when neither is known.
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub Option<String>);
 
@@ -28,7 +29,15 @@ impl ClientAddress {
             parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string()),
+                .map(|ConnectInfo(addr)| addr)
+                // In-process callers (tests) stand in for the socket with `MockConnectInfo`.
+                .or_else(|| {
+                    parts
+                        .extensions
+                        .get::<MockConnectInfo<SocketAddr>>()
+                        .map(|MockConnectInfo(addr)| addr)
+                })
+                .map(|addr| addr.ip().to_string()),
         )
     }
 }

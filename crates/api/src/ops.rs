@@ -106,9 +106,9 @@ pub async fn measure(State(state): State<AppState>, req: Request, next: Next) ->
     response
 }
 
-/// Answer 503 in the envelope when a request takes longer than the configured timeout.
-pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.settings.request_timeout, next.run(req)).await {
+/// Answer 503 in the envelope when a request takes longer than `limit`.
+pub async fn timeout(limit: std::time::Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(ErrorCode::Unavailable, "the request timed out").into_response(),
     }
@@ -175,4 +175,43 @@ pub async fn method_not_allowed() -> ApiError {
         ErrorCode::MethodNotAllowed,
         "this path does not take this method",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::middleware::from_fn;
+    use axum::routing::get;
+    use std::time::Duration;
+    use tower::ServiceExt;
+
+    fn app() -> Router {
+        Router::new()
+            .route("/slow", get(|| tokio::time::sleep(Duration::from_secs(60))))
+            .route("/fast", get(|| async { "done" }))
+            .layer(from_fn(|req, next| {
+                timeout(Duration::from_secs(30), req, next)
+            }))
+    }
+
+    async fn call(path: &str) -> (u16, serde_json::Value) {
+        let request = Request::builder().uri(path).body(Body::empty()).unwrap();
+        let response = app().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    // The paused clock jumps ahead while the handler sleeps: deterministic on any machine.
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_request_is_answered_503_in_the_envelope() {
+        let (status, body) = call("/slow").await;
+        assert_eq!(status, 503);
+        assert_eq!(body["code"], -50);
+        assert_eq!(call("/fast").await.0, 200);
+    }
 }

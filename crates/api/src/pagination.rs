@@ -25,8 +25,9 @@ impl From<Direction> for SortDir {
     }
 }
 
-/// `page_size`, `last_primary_key` and `primary_key_dir`, flattened into each list's query.
-/// Numbers go through `DisplayFromStr` because a flattened query hands every value over as text.
+/// `page_size`, `last_primary_key` and `primary_key_dir`. A list handler takes it as its own
+/// `ValidQuery<KeysetQuery>` beside its filters' `ValidQuery`, rather than `#[serde(flatten)]`
+/// into one struct, because flattening loses the name of the field at fault in errors.
 #[serde_as]
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -83,17 +83,6 @@ pub struct AccessLogsFilter {
     pub knot_code_max: Option<i32>,
 }
 
-/// The query of `Get access logs`: paging and filters.
-#[derive(Debug, Deserialize, Validate)]
-pub struct AccessLogsQuery {
-    #[serde(flatten)]
-    #[validate(nested)]
-    pub page: KeysetQuery,
-    #[serde(flatten)]
-    #[validate(nested)]
-    pub filter: AccessLogsFilter,
-}
-
 /// One recorded Dashboard request.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessLog {
@@ -143,9 +132,9 @@ impl From<access_log::Model> for AccessLog {
         (status = 422, description = "Invalid query (-11)", body = ErrorBody)))]
 pub async fn get_access_logs(
     State(state): State<AppState>,
-    ValidQuery(query): ValidQuery<AccessLogsQuery>,
+    ValidQuery(page): ValidQuery<KeysetQuery>,
+    ValidQuery(f): ValidQuery<AccessLogsFilter>,
 ) -> ApiResult<Paged<AccessLog>> {
-    let f = query.filter;
     let filter = AccessLogFilter {
         date_min: f.date_min,
         date_max: f.date_max,
@@ -159,7 +148,7 @@ pub async fn get_access_logs(
         knot_code_min: f.knot_code_min,
         knot_code_max: f.knot_code_max,
     };
-    let keyset = query.page.keyset();
+    let keyset = page.keyset();
     let page = relais_store::access_logs::list(&state.db, &filter, &keyset).await?;
     let last = page.items.last().map(|row| row.id);
     Ok(Paged {
