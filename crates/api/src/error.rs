@@ -135,6 +135,13 @@ impl From<StoreError> for ApiError {
                     .with_field(field, "already exists")
             }
             StoreError::NotFound { entity } => ApiError::not_found(entity),
+            StoreError::Missing { entity, field } => {
+                ApiError::not_found(entity).with_field(field, format!("no such {entity}"))
+            }
+            StoreError::Closed { entity } => ApiError::new(
+                ErrorCode::Refused,
+                format!("this {entity} is closed for good: it can no longer change"),
+            ),
             StoreError::Rule(text) => ApiError::new(ErrorCode::Refused, text),
             StoreError::Db(db) => ApiError::internal(db),
         }

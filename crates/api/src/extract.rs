@@ -347,3 +347,29 @@ mod tests {
         assert!(serde_urlencoded::from_str::<ListQuery>("networks=1,x").is_err());
     }
 }
+
+/// Constraint: an amount of money `>= 0` with at most four decimal places (what is stored).
+pub fn non_negative_amount(amount: &rust_decimal::Decimal) -> Result<(), ValidationError> {
+    if amount.is_sign_negative() && !amount.is_zero() {
+        return Err(ValidationError::new("range").with_message("must be at least 0".into()));
+    }
+    stored_precision(amount)
+}
+
+/// Constraint: a rate between 0 and 1 (a VAT of 20 % is `0.2`), at most four decimal places.
+pub fn rate(value: &rust_decimal::Decimal) -> Result<(), ValidationError> {
+    if *value < rust_decimal::Decimal::ZERO || *value > rust_decimal::Decimal::ONE {
+        return Err(ValidationError::new("range").with_message("must be between 0 and 1".into()));
+    }
+    stored_precision(value)
+}
+
+/// Constraint: at most four decimal places, the precision amounts are stored with.
+pub fn stored_precision(value: &rust_decimal::Decimal) -> Result<(), ValidationError> {
+    if relais_domain::money::fits_storage(value) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("precision")
+            .with_message("must have at most four decimal places".into()))
+    }
+}

@@ -73,6 +73,26 @@ impl Scope {
         (!units.is_empty()).then_some(Scope::Units(units))
     }
 
+    /// Where any permission other than `dashboard.access` holds: what a user is "authorized
+    /// on" as a whole (the dashboard's network selector), or `None` when they hold nothing.
+    pub fn any(grants: &[Grant], now: DateTime<Utc>) -> Option<Scope> {
+        Permission::ALL
+            .iter()
+            .filter(|p| **p != Permission::DashboardAccess)
+            .filter_map(|p| Scope::resolve(grants, *p, false, now))
+            .reduce(|a, b| match (a, b) {
+                (Scope::Units(mut mine), Scope::Units(theirs)) => {
+                    for unit in theirs {
+                        if !mine.iter().any(|u| u.unit_id == unit.unit_id) {
+                            mine.push(unit);
+                        }
+                    }
+                    Scope::Units(mine)
+                }
+                _ => Scope::Global,
+            })
+    }
+
     pub fn is_global(&self) -> bool {
         matches!(self, Scope::Global)
     }

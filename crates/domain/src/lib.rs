@@ -1,9 +1,14 @@
-//! The relais domain: permissions, access scopes, credentials and the rules that do not
-//! depend on HTTP or on the database. Everything here is pure and unit-tested.
+//! The relais domain: permissions, access scopes, credentials, reference data, geometry,
+//! pricing, and the rules that do not depend on HTTP or on the database. Everything here is
+//! pure and unit-tested.
 
 pub mod access;
 pub mod credentials;
+pub mod geometry;
+pub mod money;
 pub mod permission;
+pub mod pricing;
+pub mod reference;
 
 pub use access::{Grant, Scope, UnitScope};
 pub use permission::Permission;

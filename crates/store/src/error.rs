@@ -10,6 +10,15 @@ pub enum StoreError {
     /// The row asked for does not exist.
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
+    /// An object the request refers to by `field` does not exist.
+    #[error("{entity} not found")]
+    Missing {
+        entity: &'static str,
+        field: &'static str,
+    },
+    /// The object is closed for good (a closed network): no further change.
+    #[error("this {entity} is closed")]
+    Closed { entity: &'static str },
     /// The change is refused by a rule of the data (not the caller's input shape).
     #[error("{0}")]
     Rule(String),

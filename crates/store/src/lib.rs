@@ -4,14 +4,22 @@
 //! and one module per area holds its finders and mutations.
 
 pub mod access_logs;
+pub mod app_labels;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod geofencing;
 pub mod grants;
 pub mod migration;
+pub mod network_settings;
+pub mod networks;
+pub mod out_of_orders;
 pub mod pagination;
+pub mod pricing;
+pub mod reference;
 pub mod roles;
 pub mod setup;
+pub mod third_parties;
 pub mod tokens;
 pub mod units;
 pub mod users;

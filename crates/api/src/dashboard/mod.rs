@@ -3,9 +3,16 @@
 //! Every request under `/dashboard/` is written to the access log (see [`record_access`]).
 
 pub mod access_logs;
+pub mod app_label;
+pub mod geofencing;
+pub mod networks;
 pub mod organizational_units;
+pub mod out_of_order;
 pub mod permissions;
+pub mod pricing;
+pub mod reference;
 pub mod roles;
+pub mod third_parties;
 pub mod users;
 
 use crate::access::Caller;
@@ -23,9 +30,16 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(access_logs::router())
+        .merge(app_label::router())
+        .merge(geofencing::router())
+        .merge(networks::router())
         .merge(organizational_units::router())
+        .merge(out_of_order::router())
         .merge(permissions::router())
+        .merge(pricing::router())
+        .merge(reference::router())
         .merge(roles::router())
+        .merge(third_parties::router())
         .merge(users::router())
 }
 

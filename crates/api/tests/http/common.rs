@@ -236,6 +236,55 @@ impl TestApp {
         (user, token)
     }
 
+    /// An app label (`name` matches `^[a-z]{1,20}$`), made directly in the store.
+    pub async fn app_label(&self, name: &str) -> i64 {
+        use sea_orm::{ActiveModelTrait, Set};
+        relais_store::entity::app_label::ActiveModel {
+            name: Set(name.into()),
+            display_name: Set(name.to_uppercase()),
+            require_sms_validation: Set(false),
+            require_terms_of_use: Set(false),
+            auto_delete_users: Set(false),
+            saved_payment_method_is_optional: Set(false),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("app label")
+        .id
+    }
+
+    /// A network in France (Europe/Paris, EUR) on a new app label, made directly in the store.
+    pub async fn network(&self, name: &str) -> i64 {
+        let label: String = name
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .map(|c| c.to_ascii_lowercase())
+            .take(20)
+            .collect();
+        let app_label_id = self.app_label(&label).await;
+        relais_store::networks::create(
+            &self.db,
+            relais_store::networks::NewNetwork {
+                name: name.into(),
+                default_vat: rust_decimal::Decimal::new(2, 1),
+                country_id: 250,
+                currency: "EUR".into(),
+                default_vehicle_guarantee: rust_decimal::Decimal::new(150, 0),
+                trip_to_skip_pre_auth_guarantee: 3,
+                timezone: "Europe/Paris".into(),
+                third_party_id: None,
+                app_label_id,
+                created_by: None,
+            },
+        )
+        .await
+        .expect("network")
+        .id
+    }
+
     /// An organizational unit over the given networks.
     pub async fn unit(&self, name: &str, networks: &[i64]) -> i64 {
         relais_store::units::create(

@@ -5,9 +5,15 @@
 mod common;
 
 mod access_logs;
+mod app_labels;
 mod auth;
 mod contract;
+mod geofencing;
+mod network_settings;
+mod networks;
 mod operability;
 mod organizational_units;
+mod pricing;
 mod roles;
+mod third_parties;
 mod user_permissions;

@@ -4,12 +4,16 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_security;
+mod m20261123_000001_operator;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_security::Migration)]
+        vec![
+            Box::new(m20261122_000001_security::Migration),
+            Box::new(m20261123_000001_operator::Migration),
+        ]
     }
 }

@@ -1,0 +1,18 @@
+//! The `stations` table: a station of a cluster (grown by the fleet work).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "stations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub cluster_id: i64,
+    pub created_at: DateTimeUtc,
+    pub decommissioned_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

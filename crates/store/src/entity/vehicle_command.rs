@@ -1,0 +1,23 @@
+//! The `vehicle_commands` table: a command waiting for (or delivered to) a vehicle: the durable outbox.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "vehicle_commands")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub vehicle_id: i64,
+    pub command: String,
+    pub payload: String,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub delivered_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,222 @@
+//! Networks: creation, indicators, closing, and the check every network setting goes through.
+
+use crate::entity::{app_label, cluster, network, station, third_party, trip, vehicle};
+use crate::error::{Result, StoreError};
+use chrono::{DateTime, Utc};
+use relais_domain::money;
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationDef, Set,
+};
+use std::collections::{BTreeSet, HashMap};
+
+/// What a new network is made of.
+#[derive(Debug, Clone)]
+pub struct NewNetwork {
+    pub name: String,
+    pub default_vat: Decimal,
+    pub country_id: i32,
+    pub currency: String,
+    pub default_vehicle_guarantee: Decimal,
+    pub trip_to_skip_pre_auth_guarantee: i32,
+    pub timezone: String,
+    pub third_party_id: Option<i64>,
+    pub app_label_id: i64,
+    pub created_by: Option<i64>,
+}
+
+/// A network with its owner and its indicators.
+#[derive(Debug, Clone)]
+pub struct NetworkOverview {
+    pub network: network::Model,
+    pub owner: Option<third_party::Model>,
+    pub total_stations: u64,
+    pub total_vehicles: u64,
+    pub total_trips: u64,
+}
+
+fn stored(amount: Decimal, field: &str) -> Result<i64> {
+    money::to_stored(amount)
+        .ok_or_else(|| StoreError::Rule(format!("{field}: at most four decimal places")))
+}
+
+/// Create a network; its app label and owner must exist.
+pub async fn create(db: &impl ConnectionTrait, new: NewNetwork) -> Result<network::Model> {
+    if app_label::Entity::find_by_id(new.app_label_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::Missing {
+            entity: "app label",
+            field: "app_label_id",
+        });
+    }
+    if let Some(owner) = new.third_party_id
+        && third_party::Entity::find_by_id(owner).one(db).await?.is_none()
+    {
+        return Err(StoreError::Missing {
+            entity: "third party",
+            field: "third_party_id",
+        });
+    }
+    let model = network::ActiveModel {
+        name: Set(new.name),
+        default_vat: Set(stored(new.default_vat, "default_vat")?),
+        country_id: Set(new.country_id),
+        currency: Set(new.currency),
+        default_vehicle_guarantee: Set(stored(
+            new.default_vehicle_guarantee,
+            "default_vehicle_guarantee",
+        )?),
+        trip_to_skip_pre_auth_guarantee: Set(new.trip_to_skip_pre_auth_guarantee),
+        timezone: Set(new.timezone),
+        third_party_id: Set(new.third_party_id),
+        app_label_id: Set(new.app_label_id),
+        created_by: Set(new.created_by),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    Ok(model.insert(db).await?)
+}
+
+/// The network `id`, closed or not.
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<Option<network::Model>> {
+    Ok(network::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The network `id`, which must exist.
+pub async fn existing(db: &impl ConnectionTrait, id: i64) -> Result<network::Model> {
+    get(db, id)
+        .await?
+        .ok_or(StoreError::NotFound { entity: "network" })
+}
+
+/// The network `id`, which must exist and not be closed: every change to a network or to what
+/// belongs to it goes through here.
+pub async fn open(db: &impl ConnectionTrait, id: i64) -> Result<network::Model> {
+    let network = existing(db, id).await?;
+    if network.closed_at.is_some() {
+        return Err(StoreError::Closed { entity: "network" });
+    }
+    Ok(network)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Count {
+    network_id: i64,
+    total: i64,
+}
+
+async fn counts(
+    db: &impl ConnectionTrait,
+    query: sea_orm::Select<impl EntityTrait>,
+) -> Result<HashMap<i64, u64>> {
+    Ok(query
+        .into_model::<Count>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.network_id, u64::try_from(c.total).unwrap_or(0)))
+        .collect())
+}
+
+fn station_cluster() -> RelationDef {
+    station::Entity::belongs_to(cluster::Entity)
+        .from(station::Column::ClusterId)
+        .to(cluster::Column::Id)
+        .into()
+}
+
+/// Networks with their owner and indicators, by name; only those in `within` when given.
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    within: Option<&BTreeSet<i64>>,
+) -> Result<Vec<NetworkOverview>> {
+    let mut query = network::Entity::find().order_by_asc(network::Column::Name);
+    if let Some(ids) = within {
+        query = query.filter(network::Column::Id.is_in(ids.iter().copied()));
+    }
+    let networks = query.order_by_asc(network::Column::Id).all(db).await?;
+    let owner_ids: BTreeSet<i64> = networks.iter().filter_map(|n| n.third_party_id).collect();
+    let owners: HashMap<i64, third_party::Model> = third_party::Entity::find()
+        .filter(third_party::Column::Id.is_in(owner_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+
+    let stations = counts(
+        db,
+        station::Entity::find()
+            .select_only()
+            .column_as(cluster::Column::NetworkId, "network_id")
+            .column_as(station::Column::Id.count(), "total")
+            .join(JoinType::InnerJoin, station_cluster())
+            .filter(station::Column::DecommissionedAt.is_null())
+            .group_by(cluster::Column::NetworkId),
+    )
+    .await?;
+    let vehicles = counts(
+        db,
+        vehicle::Entity::find()
+            .select_only()
+            .column(vehicle::Column::NetworkId)
+            .column_as(vehicle::Column::Id.count(), "total")
+            .filter(vehicle::Column::DecommissionedAt.is_null())
+            .group_by(vehicle::Column::NetworkId),
+    )
+    .await?;
+    let trips = counts(
+        db,
+        trip::Entity::find()
+            .select_only()
+            .column(trip::Column::NetworkId)
+            .column_as(trip::Column::Id.count(), "total")
+            .group_by(trip::Column::NetworkId),
+    )
+    .await?;
+
+    Ok(networks
+        .into_iter()
+        .map(|network| NetworkOverview {
+            owner: network
+                .third_party_id
+                .and_then(|id| owners.get(&id).cloned()),
+            total_stations: stations.get(&network.id).copied().unwrap_or(0),
+            total_vehicles: vehicles.get(&network.id).copied().unwrap_or(0),
+            total_trips: trips.get(&network.id).copied().unwrap_or(0),
+            network,
+        })
+        .collect())
+}
+
+/// Networks in activity (not closed), by name; only those in `within` when given.
+pub async fn active(
+    db: &impl ConnectionTrait,
+    within: Option<&BTreeSet<i64>>,
+) -> Result<Vec<network::Model>> {
+    let mut query = network::Entity::find()
+        .filter(network::Column::ClosedAt.is_null())
+        .order_by_asc(network::Column::Name)
+        .order_by_asc(network::Column::Id);
+    if let Some(ids) = within {
+        query = query.filter(network::Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(query.all(db).await?)
+}
+
+/// Close the network for good. Its history stays; closing twice is refused.
+pub async fn close(db: &impl ConnectionTrait, id: i64, at: DateTime<Utc>) -> Result<()> {
+    let network = open(db, id).await?;
+    network::ActiveModel {
+        id: Set(network.id),
+        closed_at: Set(Some(at)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
