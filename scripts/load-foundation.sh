@@ -18,9 +18,9 @@ DATA="$(mktemp -d)"
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$DATA"' EXIT
 ARGS=(--data-dir "$DATA")
 
-"$BIN" "${ARGS[@]}" migrate >/dev/null
-printf 'load-test-password\n' | "$BIN" "${ARGS[@]}" admin create --email load@relais.test --password-stdin >/dev/null
-TOKEN="$("$BIN" "${ARGS[@]}" token create --email load@relais.test | tail -n 1)"
+"$BIN" "${ARGS[@]}" migrate >/dev/null 2>&1
+printf 'load-test-password\n' | "$BIN" "${ARGS[@]}" admin create --email load@relais.test --password-stdin >/dev/null 2>&1
+TOKEN="$("$BIN" "${ARGS[@]}" token create --email load@relais.test 2>/dev/null | tail -n 1)"
 "$BIN" "${ARGS[@]}" serve --listen "127.0.0.1:$PORT" >"$DATA/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

@@ -139,7 +139,7 @@ fn friendly(rust_type: &str) -> &str {
 
 /// Serde reports a missing field at the path of its parent, with the field's name in
 /// backquotes; the error names the full path instead.
-fn shape_error(path: &str, message: &str) -> ApiError {
+pub(crate) fn shape_error(path: &str, message: &str) -> ApiError {
     let named = |prefix: &str| {
         message
             .strip_prefix(prefix)
@@ -231,7 +231,8 @@ fn describe(error: &ValidationError) -> String {
 }
 
 /// A list given as comma-separated values in a query string (`networks=1,5,7`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+// `Serialize` because validator reports the value of a field whose custom check fails.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct CommaSeparated<T>(pub Vec<T>);
 
 impl<'de, T> Deserialize<'de> for CommaSeparated<T>
@@ -291,6 +292,43 @@ pub fn language(code: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// For `Option` fields the seed marks required but nullable: with
+/// `#[serde(deserialize_with = "required_nullable")]` an absent field is refused (-10, naming
+/// it) while `null` reads as `None` (serde reads a missing `Option` as `None` otherwise).
+pub fn required_nullable<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer)
+}
+
+/// Constraint: an amount of money `>= 0` with at most four decimal places (what is stored).
+pub fn non_negative_amount(amount: &rust_decimal::Decimal) -> Result<(), ValidationError> {
+    if amount.is_sign_negative() && !amount.is_zero() {
+        return Err(ValidationError::new("range").with_message("must be at least 0".into()));
+    }
+    stored_precision(amount)
+}
+
+/// Constraint: a rate between 0 and 1 (a VAT of 20 % is `0.2`), at most four decimal places.
+pub fn rate(value: &rust_decimal::Decimal) -> Result<(), ValidationError> {
+    if *value < rust_decimal::Decimal::ZERO || *value > rust_decimal::Decimal::ONE {
+        return Err(ValidationError::new("range").with_message("must be between 0 and 1".into()));
+    }
+    stored_precision(value)
+}
+
+/// Constraint: at most four decimal places, the precision amounts are stored with.
+pub fn stored_precision(value: &rust_decimal::Decimal) -> Result<(), ValidationError> {
+    if relais_domain::money::fits_storage(value) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("precision")
+            .with_message("must have at most four decimal places".into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,31 +383,5 @@ mod tests {
         let q: ListQuery = serde_urlencoded::from_str("").unwrap();
         assert!(q.networks.is_none());
         assert!(serde_urlencoded::from_str::<ListQuery>("networks=1,x").is_err());
-    }
-}
-
-/// Constraint: an amount of money `>= 0` with at most four decimal places (what is stored).
-pub fn non_negative_amount(amount: &rust_decimal::Decimal) -> Result<(), ValidationError> {
-    if amount.is_sign_negative() && !amount.is_zero() {
-        return Err(ValidationError::new("range").with_message("must be at least 0".into()));
-    }
-    stored_precision(amount)
-}
-
-/// Constraint: a rate between 0 and 1 (a VAT of 20 % is `0.2`), at most four decimal places.
-pub fn rate(value: &rust_decimal::Decimal) -> Result<(), ValidationError> {
-    if *value < rust_decimal::Decimal::ZERO || *value > rust_decimal::Decimal::ONE {
-        return Err(ValidationError::new("range").with_message("must be between 0 and 1".into()));
-    }
-    stored_precision(value)
-}
-
-/// Constraint: at most four decimal places, the precision amounts are stored with.
-pub fn stored_precision(value: &rust_decimal::Decimal) -> Result<(), ValidationError> {
-    if relais_domain::money::fits_storage(value) {
-        Ok(())
-    } else {
-        Err(ValidationError::new("precision")
-            .with_message("must have at most four decimal places".into()))
     }
 }

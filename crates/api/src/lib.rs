@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod envelope;
 pub mod error;
 pub mod extract;
+pub mod multipart;
 pub mod net;
 pub mod openapi;
 pub mod ops;

@@ -29,7 +29,8 @@ with the codes of `x-error-codes`. Lists are paged by keyset: `page_size`, `last
 `primary_key_dir`, and the answer's `page` says how to ask for the next page.\n\n\
 Each operation's `x-permission` says what it needs: `authentication` (`none` or `token`), the \
 `permission` key, whether it needs the `write` modifier, and its `scope` rule. Every Dashboard \
-operation also needs `dashboard.access`.";
+operation also needs `dashboard.access`. Operations marked `x-relais-extension` go beyond the \
+Dashboard API definition: what a real back office needs that it leaves out.";
 
 /// Complete the generated document.
 pub fn finish(mut api: OpenApi) -> OpenApi {
@@ -97,6 +98,11 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
             "Health, readiness and metrics, for the people who run the server.",
         ),
         ("Authentication", "Signing in and out."),
+        (
+            "Reference",
+            "Reference lists the dashboard's forms offer (countries, vehicle models). Not in the \
+             Dashboard API definition: marked `x-relais-extension`.",
+        ),
     ] {
         tags.push(
             TagBuilder::new()

@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub throttle: Arc<LoginThrottle>,
     pub rules: Arc<RuleTable>,
+    /// The ERP third parties are imported from; `None` when none is configured.
+    pub erp: Option<Arc<dyn relais_erp::Erp>>,
 }
 
 impl AppState {
@@ -52,6 +54,13 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             throttle: Arc::new(LoginThrottle::default()),
             rules: Arc::new(RuleTable::default()),
+            erp: None,
         }
+    }
+
+    /// The same state, with third parties imported from `erp`.
+    pub fn with_erp(mut self, erp: Arc<dyn relais_erp::Erp>) -> Self {
+        self.erp = Some(erp);
+        self
     }
 }

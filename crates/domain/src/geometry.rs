@@ -9,8 +9,9 @@
 //! - **Input** is what the seed sends: a list of `[longitude, latitude]` pairs in WGS 84
 //!   degrees, e.g. `[[4.815, 45.745], [4.86, 45.745], [4.87, 45.77]]`. The seed bounds each number
 //!   by `[-180, 180]` without naming the order; relais takes GeoJSON's order (longitude first)
-//!   so that what is sent and what is answered read the same way, and refuses a latitude beyond
-//!   ±90 (which also catches many swapped pairs far from the equator).
+//!   so that what is sent and what is answered read the same way. A latitude beyond ±90 is
+//!   refused, which catches a swapped pair only where the longitude exceeds ±90°: in Europe a
+//!   swapped pair is valid somewhere else, so clients must follow the documented order.
 //! - **Rings** may be sent open (`A B C`) or closed (`A B C A`); both give the same shape. The
 //!   closing point is recognised only when it equals the first point, and it does not count as
 //!   a point: `A B A` has two distinct points and is refused.
@@ -38,7 +39,6 @@
 //! - **Queries take `geo::Point`** (x = longitude, y = latitude); serialisable outputs use
 //!   [`Position`] arrays like the input.
 
-use geo::algorithm::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{
     Area, BoundingRect, Centroid, Coord, CoordinatePosition, Distance, GeodesicArea, Haversine,
     HaversineClosestPoint, Line, LineIntersection, LineString, Point, Polygon,
@@ -338,11 +338,8 @@ impl Shape {
             return Err(error);
         }
         // Collinear points are reported as such before the crossing check, which would
-        // otherwise describe them as overlapping edges.
-        if ring[2..]
-            .iter()
-            .all(|&c| RobustKernel::orient2d(ring[0], ring[1], c) == Orientation::Collinear)
-        {
+        // otherwise describe them as crossing or overlapping edges.
+        if all_on_one_line(&ring) {
             return Err(ShapeError::ZeroArea);
         }
         if let Some(edge) =
@@ -398,8 +395,7 @@ impl Shape {
 
     /// The text stored in the database: a JSON list of `[longitude, latitude]` pairs, open ring.
     pub fn to_storage(&self) -> String {
-        // A Vec of finite f64 pairs always serialises.
-        serde_json::to_string(&self.positions()).unwrap_or_default()
+        serde_json::to_string(&self.positions()).expect("finite numbers always serialise")
     }
 
     /// Read back (and re-validate) the text written by [`Shape::to_storage`].
@@ -650,6 +646,26 @@ fn round_coordinate(value: f64) -> f64 {
     let scale = 10f64.powi(COORDINATE_DECIMALS);
     // `+ 0.0` turns -0.0 into 0.0, so that both compare equal bit for bit.
     (value * scale).round() / scale + 0.0
+}
+
+/// Whether every point lies within half a rounding step of one line. A tolerance is needed:
+/// points typed on a line in decimal (`45.75, 45.76, 45.77`) are not exactly on it in binary.
+fn all_on_one_line(ring: &[Coord<f64>]) -> bool {
+    let tolerance = 0.5 / 10f64.powi(COORDINATE_DECIMALS);
+    let a = ring[0];
+    let squared = |c: &Coord<f64>| (c.x - a.x).powi(2) + (c.y - a.y).powi(2);
+    // The point farthest from the first gives the best-conditioned line.
+    let b = ring
+        .iter()
+        .copied()
+        .max_by(|p, q| squared(p).total_cmp(&squared(q)))
+        .unwrap_or(a);
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let length = dx.hypot(dy);
+    length == 0.0
+        || ring
+            .iter()
+            .all(|c| ((c.x - a.x) * dy - (c.y - a.y) * dx).abs() / length <= tolerance)
 }
 
 /// Refuse edges that cross, touch or overlap, reporting the first pair in edge order.
@@ -1045,6 +1061,22 @@ mod tests {
     }
 
     #[test]
+    fn a_thin_but_real_shape_is_accepted() {
+        // A 1.1 m wide strip along a quay, 1 km long: thin, but more than a rounding step.
+        let strip = [
+            [4.83, 45.75],
+            [4.84, 45.75],
+            [4.84, 45.750_01],
+            [4.83, 45.750_01],
+        ];
+        let area = shape(&strip).area_m2();
+        assert!((700.0..900.0).contains(&area), "{area}");
+        // A triangle whose middle point is 4 mm (3.5e-8 degree) off the line is no shape.
+        let flat = [[4.83, 45.75], [4.84, 45.76], [4.85, 45.770_000_1]];
+        assert_eq!(Shape::new(&flat), Err(ShapeError::ZeroArea));
+    }
+
+    #[test]
     fn a_spike_is_refused_as_overlapping_edges() {
         // From point 2 the ring goes back along edge 1 before heading north.
         let spike = [[4.83, 45.75], [4.85, 45.75], [4.84, 45.75], [4.84, 45.76]];
@@ -1376,7 +1408,9 @@ mod tests {
     fn openapi_schemas_describe_the_wire_shapes() {
         use utoipa::PartialSchema;
         let polygon = serde_json::to_value(GeoJsonPolygon::schema()).unwrap();
-        assert_eq!(polygon["properties"]["type"]["enum"], json!(["Polygon"]));
+        // The enum is inlined (under a oneOf carrying the field's description).
+        let kind = polygon["properties"]["type"].to_string();
+        assert!(kind.contains(r#""enum":["Polygon"]"#), "{kind}");
         assert!(
             polygon["required"]
                 .as_array()
@@ -1410,5 +1444,10 @@ mod tests {
         ] {
             assert!(schemas.iter().any(|(name, _)| name == "Position"));
         }
+        // The documented examples are themselves valid.
+        let example: Vec<Position> = serde_json::from_value(input["examples"][0].clone()).unwrap();
+        shape(&example);
+        let example: GeoJsonPolygon = serde_json::from_value(polygon["example"].clone()).unwrap();
+        Shape::try_from(example).unwrap();
     }
 }

@@ -3,6 +3,7 @@
 //! pure and unit-tested.
 
 pub mod access;
+pub mod alerts;
 pub mod credentials;
 pub mod geometry;
 pub mod money;

@@ -35,6 +35,35 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Where files go; default: the folder `<data_dir>/files`.
     pub storage: Option<StorageConfig>,
+    /// The Odoo ERP third parties are imported from; none by default.
+    pub erp: Option<ErpConfig>,
+}
+
+/// Where and as whom to reach the Odoo ERP. `Debug` never shows the API key.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ErpConfig {
+    /// Base URL of the Odoo server (`https://erp.example.com`).
+    pub url: String,
+    /// Name of the Odoo database.
+    pub database: String,
+    /// Login of the Odoo user relais acts as.
+    pub login: String,
+    /// API key of that user.
+    pub api_key: Option<String>,
+    /// A file holding the API key (for secrets mounted as files).
+    pub api_key_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for ErpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ErpConfig")
+            .field("url", &self.url)
+            .field("database", &self.database)
+            .field("login", &self.login)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_key_file", &self.api_key_file)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +88,7 @@ impl Default for Config {
             login_token_ttl_hours: 24 * 30,
             trust_forwarded_for: false,
             storage: None,
+            erp: None,
         }
     }
 }
@@ -77,6 +107,7 @@ const KNOWN_KEYS: &[&str] = &[
     "login_token_ttl_hours",
     "trust_forwarded_for",
     "storage",
+    "erp",
 ];
 
 /// Flags that override the file and the environment; `None` leaves the setting alone.
@@ -119,6 +150,8 @@ impl Config {
         }
         let config: Config = figment
             .merge(Env::prefixed("RELAIS_").split("__").ignore(&["config"]))
+            // `RELAIS_ERP_URL` and the like, for the `[erp]` section.
+            .merge(Env::prefixed("RELAIS_ERP_").map(|key| format!("erp.{key}").into()))
             .merge(Serialized::globals(overrides))
             .extract()?;
         Ok((config, warnings))
@@ -145,6 +178,27 @@ impl Config {
             .unwrap_or_else(|| StorageConfig::Local {
                 path: self.data_dir.join("files"),
             })
+    }
+
+    /// The Odoo connection to import third parties from, if one is configured.
+    pub fn erp(&self) -> anyhow::Result<Option<relais_erp::OdooConfig>> {
+        let Some(erp) = &self.erp else {
+            return Ok(None);
+        };
+        let api_key = match (&erp.api_key, &erp.api_key_file) {
+            (Some(key), _) => key.clone(),
+            (None, Some(file)) => std::fs::read_to_string(file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
+                .trim()
+                .to_owned(),
+            (None, None) => anyhow::bail!("erp: set api_key or api_key_file"),
+        };
+        Ok(Some(relais_erp::OdooConfig {
+            url: erp.url.clone(),
+            database: erp.database.clone(),
+            login: erp.login.clone(),
+            api_key,
+        }))
     }
 
     pub fn api_settings(&self) -> relais_api::ApiSettings {

@@ -1,5 +1,7 @@
-//! The demonstration dataset: a small, realistic operator with its staff. Later issues add
-//! networks, fleet, riders and trips to it.
+//! The demonstration dataset: a small, realistic operator with its staff and three networks.
+//! Later issues add fleet, riders and trips to it.
+
+mod operator;
 
 use chrono::{Duration, Utc};
 use rand::distributions::{Alphanumeric, DistString};
@@ -84,22 +86,23 @@ pub async fn load(db: &Db) -> anyhow::Result<Option<Loaded>> {
         });
     }
 
+    let operator = operator::load(db).await?;
     let lyon = units::create(
         db,
         "Lyon operations",
         &UnitContents {
-            networks: [1].into(),
-            app_labels: [1].into(),
+            networks: [operator.lyon].into(),
+            app_labels: [operator.app_label].into(),
             ..Default::default()
         },
     )
     .await?;
     let paris = units::create(
         db,
-        "Paris operations",
+        "International operations",
         &UnitContents {
-            networks: [2, 3].into(),
-            app_labels: [1].into(),
+            networks: [operator.toronto, operator.tashkent].into(),
+            app_labels: [operator.app_label].into(),
             ..Default::default()
         },
     )

@@ -219,12 +219,25 @@ fn report_demo(loaded: Option<demo::Loaded>) {
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let erp = match config.erp()? {
+        Some(odoo) => {
+            Some(relais_erp::OdooClient::new(odoo).context("invalid [erp] configuration")?)
+        }
+        None => None,
+    };
     let db = open(&config).await?;
     if demo && relais_store::setup::is_empty(&db).await? {
         report_demo(demo::load(&db).await?);
     }
     let storage = relais_api::storage::open(&config.storage())?;
-    let state = relais_api::AppState::new(db, storage, config.api_settings());
+    let mut state = relais_api::AppState::new(db, storage, config.api_settings());
+    if let Some(client) = erp {
+        tracing::info!(
+            erp = relais_erp::Erp::name(&client),
+            "third parties come from the ERP"
+        );
+        state = state.with_erp(std::sync::Arc::new(client));
+    }
     let app = relais_api::app(state)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -5,6 +5,7 @@
 
 pub mod access_logs;
 pub mod app_labels;
+pub mod balancing;
 pub mod db;
 pub mod entity;
 pub mod error;
@@ -12,7 +13,9 @@ pub mod geofencing;
 pub mod grants;
 pub mod migration;
 pub mod network_settings;
+pub mod network_vehicles;
 pub mod networks;
+pub mod notifications;
 pub mod out_of_orders;
 pub mod pagination;
 pub mod pricing;

@@ -54,7 +54,10 @@ pub async fn create(db: &impl ConnectionTrait, new: NewNetwork) -> Result<networ
         });
     }
     if let Some(owner) = new.third_party_id
-        && third_party::Entity::find_by_id(owner).one(db).await?.is_none()
+        && third_party::Entity::find_by_id(owner)
+            .one(db)
+            .await?
+            .is_none()
     {
         return Err(StoreError::Missing {
             entity: "third party",

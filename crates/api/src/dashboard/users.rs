@@ -8,7 +8,7 @@
 use crate::access::{Authorized, read, write};
 use crate::envelope::{Done, Envelope, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
-use crate::extract::{ValidJson, ValidPath, ValidQuery};
+use crate::extract::{ValidJson, ValidPath, ValidQuery, required_nullable};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -188,15 +188,6 @@ pub struct RemoveUserRoleQuery {
     #[validate(range(min = 1))]
     #[param(minimum = 1, value_type = Option<i64>)]
     pub organizational_unit: Option<i64>,
-}
-
-/// A field the seed marks required but nullable: present as null is `None`; absent is refused.
-fn required_nullable<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer)
 }
 
 fn check_dates(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Result<(), ValidationError> {

@@ -109,6 +109,17 @@ impl TestApp {
         }
     }
 
+    /// A fresh application whose third parties come from `erp`.
+    pub async fn with_erp(erp: Arc<dyn relais_erp::Erp>) -> TestApp {
+        let mut app = Self::new().await;
+        let storage = Arc::new(object_store::memory::InMemory::new());
+        let state = AppState::new(app.db.clone(), storage, ApiSettings::default()).with_erp(erp);
+        app.router = relais_api::app(state)
+            .expect("app")
+            .layer(MockConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000))));
+        app
+    }
+
     /// A request to build and send.
     pub fn call(&self, method: Method, path: &str) -> Call<'_> {
         Call {

@@ -412,9 +412,19 @@ impl MigrationTrait for Migration {
         for (key, provider, kind, name) in [
             ("stripe-card", "stripe", "card", "Card (Stripe)"),
             ("stripe-apple-pay", "stripe", "wallet", "Apple Pay (Stripe)"),
-            ("stripe-google-pay", "stripe", "wallet", "Google Pay (Stripe)"),
+            (
+                "stripe-google-pay",
+                "stripe",
+                "wallet",
+                "Google Pay (Stripe)",
+            ),
             ("braintree-card", "braintree", "card", "Card (Braintree)"),
-            ("braintree-paypal", "braintree", "wallet", "PayPal (Braintree)"),
+            (
+                "braintree-paypal",
+                "braintree",
+                "wallet",
+                "PayPal (Braintree)",
+            ),
             ("uzcard", "uzcard", "card", "Uzcard"),
             ("hdcpay", "hdcpay", "card", "HDC Pay"),
         ] {
@@ -480,7 +490,10 @@ impl MigrationTrait for Migration {
                     .col(string_len(AppLabelMailSettings::NotificationEmail, 255))
                     .col(timestamp_with_time_zone(AppLabelMailSettings::UpdatedAt))
                     .foreign_key(&mut fk(
-                        (AppLabelMailSettings::Table, AppLabelMailSettings::AppLabelId),
+                        (
+                            AppLabelMailSettings::Table,
+                            AppLabelMailSettings::AppLabelId,
+                        ),
                         (AppLabels::Table, AppLabels::Id),
                         Cascade,
                     ))

@@ -23,11 +23,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use validator::{Validate, ValidationError};
 
+pub mod balancing;
+pub mod notifications;
 pub mod settings;
+pub mod vehicles;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(balancing::router())
+        .merge(notifications::router())
         .merge(settings::router())
+        .merge(vehicles::router())
         .routes(routes!(get_networks, create_network))
         .routes(routes!(get_short_networks))
         .routes(routes!(get_network, delete_network))
@@ -297,7 +303,11 @@ pub async fn create_network(
         },
     )
     .await?;
-    tracing::info!(network_id = network.id, user_id = auth.user_id(), "network created");
+    tracing::info!(
+        network_id = network.id,
+        user_id = auth.user_id(),
+        "network created"
+    );
     let owner = owner_of(&state, &network).await?;
     Ok(ok(NetworkDetail::new(network, owner)))
 }
