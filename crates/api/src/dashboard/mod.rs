@@ -4,7 +4,10 @@
 
 pub mod access_logs;
 pub mod app_label;
+pub mod clusters;
+pub mod fleet_alerts;
 pub mod geofencing;
+pub mod maintenances;
 pub mod networks;
 pub mod organizational_units;
 pub mod out_of_order;
@@ -12,8 +15,12 @@ pub mod permissions;
 pub mod pricing;
 pub mod reference;
 pub mod roles;
+pub mod stations;
+pub mod stocks;
 pub mod third_parties;
 pub mod users;
+pub mod vehicles;
+pub mod vehicles_external_locks;
 
 use crate::access::Caller;
 use crate::error::KnotCode;
@@ -31,7 +38,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(access_logs::router())
         .merge(app_label::router())
+        .merge(clusters::router())
+        .merge(fleet_alerts::router())
         .merge(geofencing::router())
+        .merge(maintenances::router())
         .merge(networks::router())
         .merge(organizational_units::router())
         .merge(out_of_order::router())
@@ -39,8 +49,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(pricing::router())
         .merge(reference::router())
         .merge(roles::router())
+        .merge(stations::router())
+        .merge(stocks::router())
         .merge(third_parties::router())
         .merge(users::router())
+        .merge(vehicles::router())
+        .merge(vehicles_external_locks::router())
 }
 
 /// Record every Dashboard request: who, what, from where, how it ended and how long it took.

@@ -1,8 +1,8 @@
-//! The `clusters` table: a cluster: a place of stations (grown by the fleet work).
+//! The `clusters` table: a cluster: a place of stations, or of virtual parkings.
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "clusters")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -11,6 +11,14 @@ pub struct Model {
     pub name: String,
     pub created_at: DateTimeUtc,
     pub decommissioned_at: Option<DateTimeUtc>,
+    pub location: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub max_unlock_distance: i32,
+    pub comment: Option<String>,
+    pub commissioned_at: Option<DateTimeUtc>,
+    pub forced_down: bool,
+    pub badge_reader: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

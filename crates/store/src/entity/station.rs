@@ -1,8 +1,8 @@
-//! The `stations` table: a station of a cluster (grown by the fleet work).
+//! The `stations` table: a physical station of a cluster, with its spots.
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "stations")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -10,6 +10,11 @@ pub struct Model {
     pub cluster_id: i64,
     pub created_at: DateTimeUtc,
     pub decommissioned_at: Option<DateTimeUtc>,
+    pub serial: Option<String>,
+    pub name: Option<String>,
+    pub power_ok: bool,
+    pub temperature: Option<f64>,
+    pub last_seen_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,4 @@
-//! The `virtual_parkings` table: a drawn parking area for free-floating vehicles.
+//! The `virtual_parkings` table: a drawn parking area for free-floating vehicles, of a network or of a cluster.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,6 +12,7 @@ pub struct Model {
     pub capacity: i32,
     pub created_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
+    pub cluster_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_security;
 mod m20261123_000001_operator;
+mod m20261123_000002_fleet;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_security::Migration),
             Box::new(m20261123_000001_operator::Migration),
+            Box::new(m20261123_000002_fleet::Migration),
         ]
     }
 }
