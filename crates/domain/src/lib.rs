@@ -6,6 +6,8 @@ pub mod access;
 pub mod alerts;
 pub mod credentials;
 pub mod geometry;
+pub mod labels;
+pub mod maintenance;
 pub mod money;
 pub mod permission;
 pub mod pricing;

@@ -37,6 +37,12 @@ pub struct Config {
     pub storage: Option<StorageConfig>,
     /// The Odoo ERP third parties are imported from; none by default.
     pub erp: Option<ErpConfig>,
+    /// The MQTT broker of the IoT link (`mqtt://host:port`); none: the link is disabled.
+    pub mqtt_url: Option<String>,
+    /// The MQTT client id relais connects with.
+    pub mqtt_client_id: String,
+    /// The first segment(s) of every IoT topic (`<prefix>/vehicles/<serial>/telemetry`...).
+    pub mqtt_topic_prefix: String,
 }
 
 /// Where and as whom to reach the Odoo ERP. `Debug` never shows the API key.
@@ -89,6 +95,9 @@ impl Default for Config {
             trust_forwarded_for: false,
             storage: None,
             erp: None,
+            mqtt_url: None,
+            mqtt_client_id: "relais".into(),
+            mqtt_topic_prefix: "relais".into(),
         }
     }
 }
@@ -108,6 +117,9 @@ const KNOWN_KEYS: &[&str] = &[
     "trust_forwarded_for",
     "storage",
     "erp",
+    "mqtt_url",
+    "mqtt_client_id",
+    "mqtt_topic_prefix",
 ];
 
 /// Flags that override the file and the environment; `None` leaves the setting alone.
@@ -199,6 +211,15 @@ impl Config {
             login: erp.login.clone(),
             api_key,
         }))
+    }
+
+    /// The IoT link's settings, if a broker is configured.
+    pub fn iot(&self) -> Option<relais_iot::IotConfig> {
+        let url = self.mqtt_url.as_deref().filter(|u| !u.trim().is_empty())?;
+        let mut config = relais_iot::IotConfig::new(url.trim());
+        config.client_id = self.mqtt_client_id.clone();
+        config.topic_prefix = self.mqtt_topic_prefix.clone();
+        Some(config)
     }
 
     pub fn api_settings(&self) -> relais_api::ApiSettings {

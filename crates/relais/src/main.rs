@@ -238,6 +238,21 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         );
         state = state.with_erp(std::sync::Arc::new(client));
     }
+    let iot = match config.iot() {
+        Some(iot) => {
+            iot.address().map_err(anyhow::Error::msg)?;
+            let link = relais_iot::IotLink::new(state.db.clone(), iot);
+            Some(tokio::spawn(async move {
+                if let Err(err) = link.run(std::future::pending()).await {
+                    tracing::error!(error = %err, "IoT link stopped");
+                }
+            }))
+        }
+        None => {
+            tracing::info!("IoT link disabled: no mqtt_url configured");
+            None
+        }
+    };
     let app = relais_api::app(state)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -249,6 +264,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    if let Some(iot) = iot {
+        iot.abort();
+    }
     tracing::info!("relais stopped");
     Ok(())
 }

@@ -1,1 +1,516 @@
-//! (being written)
+//! Vehicles: registering, listing with where they are, history, decommissioning, moving to
+//! another network.
+
+use crate::entity::{
+    cluster, fleet_alert, maintenance, maintenance_type, spot, station, stock, trip, vehicle,
+    vehicle_event, vehicle_model, virtual_parking,
+};
+use crate::error::{Result, StoreError, conflict_on};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use std::collections::{BTreeSet, HashMap};
+
+/// A vehicle to register.
+#[derive(Debug, Clone)]
+pub struct NewVehicle {
+    pub serial: String,
+    pub network_id: i64,
+    pub model_id: i64,
+}
+
+/// Where a vehicle stands.
+#[derive(Debug, Clone, Default)]
+pub struct Whereabouts {
+    pub spot: Option<spot::Model>,
+    pub station: Option<station::Model>,
+    pub cluster: Option<cluster::Model>,
+    pub virtual_parking: Option<virtual_parking::Model>,
+    pub stock: Option<stock::Model>,
+}
+
+/// A vehicle with its model and where it stands.
+#[derive(Debug, Clone)]
+pub struct VehicleRow {
+    pub vehicle: vehicle::Model,
+    pub model: Option<vehicle_model::Model>,
+    pub whereabouts: Whereabouts,
+}
+
+/// The vehicle `id`.
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<vehicle::Model> {
+    vehicle::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound { entity: "vehicle" })
+}
+
+/// Register a vehicle in an open network; the serial is unique and the model must exist.
+pub async fn register(db: &impl ConnectionTrait, new: NewVehicle) -> Result<vehicle::Model> {
+    crate::networks::open(db, new.network_id).await?;
+    if vehicle_model::Entity::find_by_id(new.model_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::Missing {
+            entity: "vehicle model",
+            field: "model_id",
+        });
+    }
+    if vehicle::Entity::find()
+        .filter(vehicle::Column::Serial.eq(new.serial.clone()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::Conflict { field: "serial" });
+    }
+    vehicle::ActiveModel {
+        serial: Set(new.serial),
+        network_id: Set(new.network_id),
+        model_id: Set(new.model_id),
+        created_at: Set(Utc::now()),
+        status: Set("available".into()),
+        locked: Set(true),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(conflict_on("serial"))
+}
+
+/// The vehicles of `networks`, in service or decommissioned, by serial, with their model and
+/// where they stand.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    networks: &[i64],
+    decommissioned: bool,
+) -> Result<Vec<VehicleRow>> {
+    let mut query = vehicle::Entity::find()
+        .filter(vehicle::Column::NetworkId.is_in(networks.iter().copied()))
+        .order_by_asc(vehicle::Column::Serial)
+        .order_by_asc(vehicle::Column::Id);
+    query = if decommissioned {
+        query.filter(vehicle::Column::DecommissionedAt.is_not_null())
+    } else {
+        query.filter(vehicle::Column::DecommissionedAt.is_null())
+    };
+    let vehicles = query.all(db).await?;
+    rows(db, vehicles).await
+}
+
+/// The vehicle `id` with its model and where it stands.
+pub async fn detail(db: &impl ConnectionTrait, id: i64) -> Result<VehicleRow> {
+    let vehicle = get(db, id).await?;
+    Ok(rows(db, vec![vehicle]).await?.remove(0))
+}
+
+async fn rows(db: &impl ConnectionTrait, vehicles: Vec<vehicle::Model>) -> Result<Vec<VehicleRow>> {
+    let ids = |f: fn(&vehicle::Model) -> Option<i64>| -> BTreeSet<i64> {
+        vehicles.iter().filter_map(f).collect()
+    };
+    let model_ids: BTreeSet<i64> = vehicles.iter().map(|v| v.model_id).collect();
+    let models: HashMap<i64, vehicle_model::Model> = vehicle_model::Entity::find()
+        .filter(vehicle_model::Column::Id.is_in(model_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let spots: HashMap<i64, spot::Model> = spot::Entity::find()
+        .filter(spot::Column::Id.is_in(ids(|v| v.spot_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let station_ids: BTreeSet<i64> = spots.values().map(|s| s.station_id).collect();
+    let stations: HashMap<i64, station::Model> = station::Entity::find()
+        .filter(station::Column::Id.is_in(station_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let parkings: HashMap<i64, virtual_parking::Model> = virtual_parking::Entity::find()
+        .filter(virtual_parking::Column::Id.is_in(ids(|v| v.virtual_parking_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let mut cluster_ids: BTreeSet<i64> = stations.values().map(|s| s.cluster_id).collect();
+    cluster_ids.extend(parkings.values().filter_map(|p| p.cluster_id));
+    let clusters: HashMap<i64, cluster::Model> = cluster::Entity::find()
+        .filter(cluster::Column::Id.is_in(cluster_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let stocks: HashMap<i64, stock::Model> = stock::Entity::find()
+        .filter(stock::Column::Id.is_in(ids(|v| v.stock_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    Ok(vehicles
+        .into_iter()
+        .map(|vehicle| {
+            let spot = vehicle.spot_id.and_then(|id| spots.get(&id).cloned());
+            let station = spot
+                .as_ref()
+                .and_then(|s| stations.get(&s.station_id).cloned());
+            let virtual_parking = vehicle
+                .virtual_parking_id
+                .and_then(|id| parkings.get(&id).cloned());
+            let cluster_id = station
+                .as_ref()
+                .map(|s| s.cluster_id)
+                .or_else(|| virtual_parking.as_ref().and_then(|p| p.cluster_id));
+            VehicleRow {
+                model: models.get(&vehicle.model_id).cloned(),
+                whereabouts: Whereabouts {
+                    cluster: cluster_id.and_then(|id| clusters.get(&id).cloned()),
+                    spot,
+                    station,
+                    virtual_parking,
+                    stock: vehicle.stock_id.and_then(|id| stocks.get(&id).cloned()),
+                },
+                vehicle,
+            }
+        })
+        .collect())
+}
+
+/// Which of `serials` are registered (decommissioned vehicles included), in the order given.
+pub async fn used_serials(db: &impl ConnectionTrait, serials: &[String]) -> Result<Vec<String>> {
+    let used: BTreeSet<String> = vehicle::Entity::find()
+        .filter(vehicle::Column::Serial.is_in(serials.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.serial)
+        .collect();
+    Ok(serials
+        .iter()
+        .filter(|s| used.contains(*s))
+        .cloned()
+        .collect())
+}
+
+/// The figures of a vehicle.
+#[derive(Debug, Clone)]
+pub struct Statistic {
+    pub trip_count: u64,
+    pub finished_trip_count: u64,
+    pub total_trip_duration: i64,
+    pub average_trip_duration: Option<i64>,
+    pub days_in_service: i64,
+    pub maintenance_count: u64,
+    pub open_maintenance_count: u64,
+    pub alert_count: u64,
+    pub open_alert_count: u64,
+}
+
+/// Trips, maintenances and alerts of the vehicle `id`, and its days in service.
+pub async fn statistic(db: &impl ConnectionTrait, id: i64) -> Result<Statistic> {
+    let vehicle = get(db, id).await?;
+    let trips = trip::Entity::find()
+        .filter(trip::Column::VehicleId.eq(id))
+        .all(db)
+        .await?;
+    let durations: Vec<i64> = trips
+        .iter()
+        .filter_map(|t| t.ended_at.map(|end| (end - t.started_at).num_seconds()))
+        .collect();
+    let total: i64 = durations.iter().sum();
+    let maintenances = maintenance::Entity::find()
+        .filter(maintenance::Column::VehicleId.eq(id))
+        .all(db)
+        .await?;
+    let alerts = fleet_alert::Entity::find()
+        .filter(fleet_alert::Column::VehicleId.eq(id))
+        .all(db)
+        .await?;
+    let end = vehicle.decommissioned_at.unwrap_or_else(Utc::now);
+    Ok(Statistic {
+        trip_count: trips.len() as u64,
+        finished_trip_count: durations.len() as u64,
+        total_trip_duration: total,
+        average_trip_duration: (!durations.is_empty()).then(|| total / durations.len() as i64),
+        days_in_service: (end - vehicle.created_at).num_days().max(0),
+        maintenance_count: maintenances.len() as u64,
+        open_maintenance_count: maintenances
+            .iter()
+            .filter(|m| m.closed_at.is_none())
+            .count() as u64,
+        alert_count: alerts.len() as u64,
+        open_alert_count: alerts.iter().filter(|a| a.resolved_at.is_none()).count() as u64,
+    })
+}
+
+/// One entry of a vehicle's timeline.
+#[derive(Debug, Clone)]
+pub enum TimelineItem {
+    Event(vehicle_event::Model),
+    Trip(trip::Model),
+    Maintenance(maintenance::Model, Option<maintenance_type::Model>),
+}
+
+impl TimelineItem {
+    /// The date the entry is placed at: an event's date, a trip's start, a maintenance's opening.
+    pub fn date(&self) -> DateTime<Utc> {
+        match self {
+            TimelineItem::Event(e) => e.created_at,
+            TimelineItem::Trip(t) => t.started_at,
+            TimelineItem::Maintenance(m, _) => m.opened_at,
+        }
+    }
+
+    fn rank(&self) -> (DateTime<Utc>, u8, i64) {
+        match self {
+            TimelineItem::Event(e) => (e.created_at, 0, e.id),
+            TimelineItem::Trip(t) => (t.started_at, 1, t.id),
+            TimelineItem::Maintenance(m, _) => (m.opened_at, 2, m.id),
+        }
+    }
+}
+
+/// The `limit` newest entries of the vehicle's timeline strictly before `before` (events, trips
+/// and maintenances merged, newest first), and whether older ones remain.
+pub async fn timeline(
+    db: &impl ConnectionTrait,
+    id: i64,
+    before: Option<DateTime<Utc>>,
+    limit: u64,
+) -> Result<(Vec<TimelineItem>, bool)> {
+    let mut events = vehicle_event::Entity::find().filter(vehicle_event::Column::VehicleId.eq(id));
+    let mut trips = trip::Entity::find().filter(trip::Column::VehicleId.eq(id));
+    let mut maintenances =
+        maintenance::Entity::find().filter(maintenance::Column::VehicleId.eq(id));
+    if let Some(before) = before {
+        events = events.filter(vehicle_event::Column::CreatedAt.lt(before));
+        trips = trips.filter(trip::Column::StartedAt.lt(before));
+        maintenances = maintenances.filter(maintenance::Column::OpenedAt.lt(before));
+    }
+    let take = limit + 1;
+    let mut items: Vec<TimelineItem> = Vec::new();
+    items.extend(
+        events
+            .order_by_desc(vehicle_event::Column::CreatedAt)
+            .limit(take)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(TimelineItem::Event),
+    );
+    items.extend(
+        trips
+            .order_by_desc(trip::Column::StartedAt)
+            .limit(take)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(TimelineItem::Trip),
+    );
+    let maintenances = maintenances
+        .order_by_desc(maintenance::Column::OpenedAt)
+        .limit(take)
+        .all(db)
+        .await?;
+    let types = types_of(db, &maintenances).await?;
+    items.extend(maintenances.into_iter().map(|m| {
+        let kind = types.get(&m.type_id).cloned();
+        TimelineItem::Maintenance(m, kind)
+    }));
+    items.sort_by_key(|item| std::cmp::Reverse(item.rank()));
+    let more = items.len() as u64 > limit;
+    // A page never cuts between entries of one date: the next page starts strictly before it.
+    let cut = if more {
+        let next = items[limit as usize].date();
+        let first_of_date = items.iter().position(|i| i.date() == next).unwrap_or(0);
+        if first_of_date > 0 {
+            first_of_date
+        } else {
+            limit as usize
+        }
+    } else {
+        items.len()
+    };
+    items.truncate(cut);
+    Ok((items, more))
+}
+
+async fn types_of(
+    db: &impl ConnectionTrait,
+    maintenances: &[maintenance::Model],
+) -> Result<HashMap<i64, maintenance_type::Model>> {
+    let ids: BTreeSet<i64> = maintenances.iter().map(|m| m.type_id).collect();
+    Ok(maintenance_type::Entity::find()
+        .filter(maintenance_type::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect())
+}
+
+/// Every maintenance of the vehicle, newest first, with its type.
+pub async fn maintenances(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Vec<(maintenance::Model, Option<maintenance_type::Model>)>> {
+    let list = maintenance::Entity::find()
+        .filter(maintenance::Column::VehicleId.eq(id))
+        .order_by_desc(maintenance::Column::OpenedAt)
+        .order_by_desc(maintenance::Column::Id)
+        .all(db)
+        .await?;
+    let types = types_of(db, &list).await?;
+    Ok(list
+        .into_iter()
+        .map(|m| {
+            let kind = types.get(&m.type_id).cloned();
+            (m, kind)
+        })
+        .collect())
+}
+
+/// The alerts of the vehicle not resolved yet, newest first.
+pub async fn open_alerts(db: &impl ConnectionTrait, id: i64) -> Result<Vec<fleet_alert::Model>> {
+    Ok(fleet_alert::Entity::find()
+        .filter(fleet_alert::Column::VehicleId.eq(id))
+        .filter(fleet_alert::Column::ResolvedAt.is_null())
+        .order_by_desc(fleet_alert::Column::CreatedAt)
+        .order_by_desc(fleet_alert::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// How a vehicle leaves the fleet.
+#[derive(Debug, Clone)]
+pub struct Decommission {
+    pub reason: String,
+    pub comment: Option<String>,
+    /// Ten-thousandths of the network's currency.
+    pub amount: Option<i64>,
+}
+
+/// Free the spot holding the vehicle and take it out of its parking and stock.
+async fn release(db: &impl ConnectionTrait, vehicle: &vehicle::Model) -> Result<()> {
+    spot::Entity::update_many()
+        .col_expr(spot::Column::VehicleId, Expr::value(Option::<i64>::None))
+        .col_expr(spot::Column::Occupied, Expr::value(false))
+        .filter(spot::Column::VehicleId.eq(vehicle.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn event(
+    db: &impl ConnectionTrait,
+    vehicle: &vehicle::Model,
+    kind: &str,
+    payload: serde_json::Value,
+) -> Result<()> {
+    vehicle_event::ActiveModel {
+        vehicle_id: Set(vehicle.id),
+        kind: Set(kind.into()),
+        payload: Set(payload.to_string()),
+        latitude: Set(vehicle.latitude),
+        longitude: Set(vehicle.longitude),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Take the vehicle out of the fleet for good: it leaves its spot, parking and stock.
+pub async fn decommission(
+    db: &DatabaseConnection,
+    id: i64,
+    how: Decommission,
+) -> Result<vehicle::Model> {
+    let txn = db.begin().await?;
+    let vehicle = get(&txn, id).await?;
+    if vehicle.decommissioned_at.is_some() {
+        return Err(StoreError::Rule(format!(
+            "vehicle {id} is already decommissioned"
+        )));
+    }
+    crate::networks::open(&txn, vehicle.network_id).await?;
+    release(&txn, &vehicle).await?;
+    event(
+        &txn,
+        &vehicle,
+        "decommissioned",
+        serde_json::json!({"reason": how.reason, "comment": how.comment}),
+    )
+    .await?;
+    let mut active = vehicle.into_active_model();
+    active.decommissioned_at = Set(Some(Utc::now()));
+    active.status = Set("decommissioned".into());
+    active.spot_id = Set(None);
+    active.virtual_parking_id = Set(None);
+    active.stock_id = Set(None);
+    active.decommission_reason = Set(Some(how.reason));
+    active.decommission_comment = Set(how.comment);
+    active.decommission_amount = Set(how.amount);
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Move a vehicle in service to another open network; it leaves its spot, parking and stock.
+pub async fn change_network(
+    db: &DatabaseConnection,
+    id: i64,
+    network_id: i64,
+) -> Result<vehicle::Model> {
+    let txn = db.begin().await?;
+    let vehicle = get(&txn, id).await?;
+    if vehicle.decommissioned_at.is_some() {
+        return Err(StoreError::Rule(format!(
+            "vehicle {id} is decommissioned: it cannot change network"
+        )));
+    }
+    crate::networks::open(&txn, vehicle.network_id).await?;
+    crate::networks::open(&txn, network_id)
+        .await
+        .map_err(|err| match err {
+            StoreError::NotFound { entity } => StoreError::Missing {
+                entity,
+                field: "network_id",
+            },
+            other => other,
+        })?;
+    if vehicle.network_id == network_id {
+        return Err(StoreError::Rule(format!(
+            "vehicle {id} is already in network {network_id}"
+        )));
+    }
+    release(&txn, &vehicle).await?;
+    event(
+        &txn,
+        &vehicle,
+        "network-changed",
+        serde_json::json!({"from": vehicle.network_id, "to": network_id}),
+    )
+    .await?;
+    let mut active = vehicle.into_active_model();
+    active.network_id = Set(network_id);
+    active.spot_id = Set(None);
+    active.virtual_parking_id = Set(None);
+    active.stock_id = Set(None);
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}

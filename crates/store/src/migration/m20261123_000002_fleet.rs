@@ -442,7 +442,9 @@ impl MigrationTrait for Migration {
             manager,
             Vehicles::Table.into_iden(),
             vec![
-                string_len(Vehicles::Status, 16).default("available").to_owned(),
+                string_len(Vehicles::Status, 16)
+                    .default("available")
+                    .to_owned(),
                 double_null(Vehicles::Latitude),
                 double_null(Vehicles::Longitude),
                 integer_null(Vehicles::Battery),

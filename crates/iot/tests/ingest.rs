@@ -1,0 +1,658 @@
+//! `handle_message` on SQLite: each message kind, each alert, the border actions, and the
+//! messages that must change nothing.
+
+mod common;
+
+use common::*;
+use relais_iot::{IngestError, IotConfig, IotLink, Outcome, handle_message};
+use relais_store::entity::{
+    energy_reading, spot, station, station_outage, vehicle_command, vehicle_event,
+};
+use relais_store::geofencing::BorderSettings;
+use relais_store::network_vehicles;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const P: &str = "relais";
+
+async fn send(
+    db: &DatabaseConnection,
+    topic: &str,
+    payload: Value,
+) -> Result<Outcome, IngestError> {
+    handle_message(db, P, topic, payload.to_string().as_bytes()).await
+}
+
+async fn events(db: &DatabaseConnection, vehicle_id: i64) -> Vec<vehicle_event::Model> {
+    vehicle_event::Entity::find()
+        .filter(vehicle_event::Column::VehicleId.eq(vehicle_id))
+        .all(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn telemetry_updates_the_live_state_of_the_vehicle() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    let v = vehicle(&t.db, net, "VEH001").await;
+    let outcome = send(
+        &t.db,
+        "relais/vehicles/VEH001/telemetry",
+        json!({"lat": 45.75, "lng": 4.85, "battery": 80, "locked": false, "speed": 12.5, "ts": "2026-11-23T10:00:00Z"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::Telemetry {
+            vehicle_id: v,
+            left_border: false,
+            alerts: vec![],
+            commands: vec![]
+        }
+    );
+    let row = get_vehicle(&t.db, v).await;
+    assert_eq!((row.latitude, row.longitude), (Some(45.75), Some(4.85)));
+    assert_eq!(row.battery, Some(80));
+    assert!(!row.locked);
+    assert_eq!(row.speed, Some(12.5));
+    assert_eq!(
+        row.last_seen_at.unwrap().to_rfc3339(),
+        "2026-11-23T10:00:00+00:00"
+    );
+    // Fields left out stay as they were.
+    send(
+        &t.db,
+        "relais/vehicles/VEH001/telemetry",
+        json!({"lat": 45.76, "lng": 4.86}),
+    )
+    .await
+    .unwrap();
+    let row = get_vehicle(&t.db, v).await;
+    assert_eq!(row.battery, Some(80));
+    assert_eq!(row.latitude, Some(45.76));
+    assert!(
+        row.last_seen_at.unwrap()
+            > "2026-11-23T10:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn leaving_the_border_raises_the_alert_and_applies_every_setting_once() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    border(&t.db, net, ALL_ACTIONS).await;
+    let v = vehicle(&t.db, net, "VEH002").await;
+    let topic = "relais/vehicles/VEH002/telemetry";
+    send(&t.db, topic, json!({"lat": 45.75, "lng": 4.85}))
+        .await
+        .unwrap();
+    assert!(alerts(&t.db, net).await.is_empty());
+    let Outcome::Telemetry {
+        left_border,
+        alerts: raised,
+        commands,
+        ..
+    } = send(&t.db, topic, json!({"lat": 45.95, "lng": 4.85}))
+        .await
+        .unwrap()
+    else {
+        panic!("telemetry");
+    };
+    assert!(left_border);
+    assert_eq!(raised.len(), 1);
+    assert_eq!(commands.len(), 3);
+    let all = alerts(&t.db, net).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].alert_type, "vehicle-out-of-network-area");
+    assert_eq!(all[0].severity, "high");
+    assert_eq!(all[0].vehicle_id, Some(v));
+    let queued = network_vehicles::vehicle_commands(&t.db, v).await.unwrap();
+    let kinds: Vec<&str> = queued.iter().map(|c| c.command.as_str()).collect();
+    assert_eq!(kinds, vec!["reduce-speed", "play-sound", "lock"]);
+    assert!(queued.iter().all(|c| c.state == "pending"));
+    let speed: Value = serde_json::from_str(&queued[0].payload).unwrap();
+    assert!(speed["max_speed"].is_i64());
+    let notified = events(&t.db, v).await;
+    assert_eq!(notified.len(), 1);
+    assert_eq!(notified[0].kind, "notify-user");
+
+    // Still outside: nothing again.
+    let again = send(&t.db, topic, json!({"lat": 45.96, "lng": 4.85}))
+        .await
+        .unwrap();
+    assert!(matches!(
+        again,
+        Outcome::Telemetry {
+            left_border: false,
+            ..
+        }
+    ));
+    assert_eq!(alerts(&t.db, net).await.len(), 1);
+    assert_eq!(
+        network_vehicles::vehicle_commands(&t.db, v)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    // Back inside then out again: the alert is still open, so not raised twice; the actions
+    // apply again on the new crossing.
+    send(&t.db, topic, json!({"lat": 45.75, "lng": 4.85}))
+        .await
+        .unwrap();
+    send(&t.db, topic, json!({"lat": 45.95, "lng": 4.85}))
+        .await
+        .unwrap();
+    assert_eq!(alerts(&t.db, net).await.len(), 1);
+    assert_eq!(
+        network_vehicles::vehicle_commands(&t.db, v)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+}
+
+#[tokio::test]
+async fn border_settings_off_mean_no_action() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    border(
+        &t.db,
+        net,
+        BorderSettings {
+            trigger_alert: false,
+            notify_user: false,
+            reduce_vehicle_speed: false,
+            play_vehicle_sound: true,
+            lock_vehicle: false,
+        },
+    )
+    .await;
+    let v = vehicle(&t.db, net, "VEH003").await;
+    // A first position outside counts as leaving (the previous one is unknown).
+    let outcome = send(
+        &t.db,
+        "relais/vehicles/VEH003/telemetry",
+        json!({"lat": 10.0, "lng": 10.0}),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        outcome,
+        Outcome::Telemetry {
+            left_border: true,
+            ..
+        }
+    ));
+    assert!(alerts(&t.db, net).await.is_empty());
+    assert!(events(&t.db, v).await.is_empty());
+    let kinds: Vec<String> = network_vehicles::vehicle_commands(&t.db, v)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.command)
+        .collect();
+    assert_eq!(kinds, vec!["play-sound"]);
+    // A network without a border: anywhere is inside.
+    let free = network(&t.db).await;
+    vehicle(&t.db, free, "VEH004").await;
+    let outcome = send(
+        &t.db,
+        "relais/vehicles/VEH004/telemetry",
+        json!({"lat": 10.0, "lng": 10.0}),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        outcome,
+        Outcome::Telemetry {
+            left_border: false,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn vehicle_events_are_recorded_and_raise_their_alerts_once() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    let v = vehicle(&t.db, net, "VEH010").await;
+    let topic = "relais/vehicles/VEH010/events";
+    for (event, alert_type, severity) in [
+        ("lifted", "vehicle-lifted", "high"),
+        ("fallen", "vehicle-fallen", "low"),
+        ("dismantling", "vehicle-dismantling", "critical"),
+        ("illegal-moving", "vehicle-illegal-moving", "high"),
+    ] {
+        let Outcome::Event {
+            alert: Some(id),
+            vehicle_id,
+            ..
+        } = send(
+            &t.db,
+            topic,
+            json!({"event": event, "ts": "2026-11-23T10:00:00Z", "g": 2.5}),
+        )
+        .await
+        .unwrap()
+        else {
+            panic!("{event}");
+        };
+        assert_eq!(vehicle_id, v);
+        let alert = alerts(&t.db, net)
+            .await
+            .into_iter()
+            .find(|a| a.id == id)
+            .unwrap();
+        assert_eq!(
+            (alert.alert_type.as_str(), alert.severity.as_str()),
+            (alert_type, severity)
+        );
+        assert_eq!(alert.vehicle_id, Some(v));
+        // The same event again: the open alert is answered, not a new one.
+        let Outcome::Event {
+            alert: Some(same), ..
+        } = send(&t.db, topic, json!({"event": event})).await.unwrap()
+        else {
+            panic!("{event}");
+        };
+        assert_eq!(same, id);
+    }
+    assert_eq!(alerts(&t.db, net).await.len(), 4);
+    let recorded = events(&t.db, v).await;
+    assert_eq!(recorded.len(), 8);
+    assert_eq!(recorded[0].kind, "lifted");
+    let payload: Value = serde_json::from_str(&recorded[0].payload).unwrap();
+    assert_eq!(payload["g"], 2.5);
+    // Other events are recorded without alert.
+    let outcome = send(&t.db, topic, json!({"event": "unlocked"}))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, Outcome::Event { alert: None, .. }));
+    assert_eq!(alerts(&t.db, net).await.len(), 4);
+    // Once resolved, the same event raises a new alert.
+    use sea_orm::{ActiveModelTrait, Set};
+    let first = alerts(&t.db, net).await[0].id;
+    relais_store::entity::fleet_alert::ActiveModel {
+        id: Set(first),
+        resolved_at: Set(Some(chrono::Utc::now())),
+        ..Default::default()
+    }
+    .update(&t.db)
+    .await
+    .unwrap();
+    let Outcome::Event {
+        alert: Some(new), ..
+    } = send(&t.db, topic, json!({"event": "lifted"}))
+        .await
+        .unwrap()
+    else {
+        panic!("lifted");
+    };
+    assert_ne!(new, first);
+    assert_eq!(alerts(&t.db, net).await.len(), 5);
+}
+
+#[tokio::test]
+async fn station_status_updates_the_station_its_spots_outages_and_alerts() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    let (cluster, st, [spot1, spot2]) = station(&t.db, net, "STA001").await;
+    let v1 = vehicle(&t.db, net, "VEH020").await;
+    let topic = "relais/stations/STA001/status";
+    let outcome = send(
+        &t.db,
+        topic,
+        json!({"power_ok": true, "temperature": 21.5, "ts": "2026-11-23T10:00:00Z", "spots": [
+            {"number": 1, "occupied": true, "vehicle_serial": "VEH020"},
+            {"number": 2, "occupied": false, "vehicle_serial": null},
+            {"number": 9, "occupied": true},
+            {"number": 2, "occupied": false, "vehicle_serial": "NOPE99", "temperature": 20}
+        ]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::StationStatus {
+            station_id: st,
+            alerts: vec![],
+            unknown_spots: vec![9],
+            unknown_vehicles: vec![],
+        }
+    );
+    let s = station::Entity::find_by_id(st)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(s.power_ok);
+    assert_eq!(s.temperature, Some(21.5));
+    assert!(s.last_seen_at.is_some());
+    let s1 = spot::Entity::find_by_id(spot1)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(s1.occupied);
+    assert_eq!(s1.vehicle_id, Some(v1));
+    assert_eq!(get_vehicle(&t.db, v1).await.spot_id, Some(spot1));
+
+    // The vehicle moves to spot 2; power cut; too hot.
+    let outcome = send(
+        &t.db,
+        topic,
+        json!({"power_ok": false, "temperature": 65.0, "spots": [
+            {"number": 1, "occupied": false},
+            {"number": 2, "occupied": true, "vehicle_serial": "VEH020", "temperature": 70.5}
+        ]}),
+    )
+    .await
+    .unwrap();
+    let Outcome::StationStatus { alerts: raised, .. } = outcome else {
+        panic!()
+    };
+    assert_eq!(raised.len(), 3);
+    let all = alerts(&t.db, net).await;
+    let kinds: Vec<(&str, &str, Option<i64>)> = all
+        .iter()
+        .map(|a| (a.alert_type.as_str(), a.severity.as_str(), a.spot_id))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("station-power-cut", "critical", None),
+            ("spot-high-temperature", "high", None),
+            ("spot-high-temperature", "high", Some(spot2)),
+        ]
+    );
+    assert!(
+        all.iter()
+            .all(|a| a.station_id == Some(st) && a.cluster_id == Some(cluster))
+    );
+    let s1 = spot::Entity::find_by_id(spot1)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!s1.occupied);
+    assert_eq!(s1.vehicle_id, None);
+    assert_eq!(get_vehicle(&t.db, v1).await.spot_id, Some(spot2));
+    let outages = station_outage::Entity::find().all(&t.db).await.unwrap();
+    assert_eq!(outages.len(), 1);
+    assert_eq!(outages[0].kind, "power-cut");
+    assert_eq!(outages[0].ended_at, None);
+
+    // Still cut: no second outage nor alert.
+    send(&t.db, topic, json!({"power_ok": false}))
+        .await
+        .unwrap();
+    assert_eq!(
+        station_outage::Entity::find()
+            .all(&t.db)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(alerts(&t.db, net).await.len(), 3);
+    // Power back: the outage closes.
+    send(
+        &t.db,
+        topic,
+        json!({"power_ok": true, "ts": "2030-01-01T00:00:00Z"}),
+    )
+    .await
+    .unwrap();
+    let outages = station_outage::Entity::find().all(&t.db).await.unwrap();
+    assert_eq!(
+        outages[0].ended_at.unwrap().to_rfc3339(),
+        "2030-01-01T00:00:00+00:00"
+    );
+    // The vehicle leaves spot 2.
+    send(
+        &t.db,
+        topic,
+        json!({"power_ok": true, "spots": [{"number": 2, "occupied": false}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(get_vehicle(&t.db, v1).await.spot_id, None);
+}
+
+#[tokio::test]
+async fn energy_readings_are_recorded() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    let (_, st, _) = station(&t.db, net, "STA002").await;
+    let outcome = send(
+        &t.db,
+        "relais/stations/STA002/energy",
+        json!({"energy_wh": 1234, "ts": "2026-11-23T10:00:00Z"}),
+    )
+    .await
+    .unwrap();
+    let Outcome::Energy {
+        station_id,
+        reading_id,
+    } = outcome
+    else {
+        panic!()
+    };
+    assert_eq!(station_id, st);
+    let r = energy_reading::Entity::find_by_id(reading_id)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.energy_wh, 1234);
+    assert_eq!(r.measured_at.to_rfc3339(), "2026-11-23T10:00:00+00:00");
+    let err = send(
+        &t.db,
+        "relais/stations/STA002/energy",
+        json!({"energy_wh": -1}),
+    )
+    .await;
+    assert!(matches!(err, Err(IngestError::Malformed(_))));
+}
+
+#[tokio::test]
+async fn acks_mark_commands_delivered_or_failed() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    let v = vehicle(&t.db, net, "VEH030").await;
+    let other = vehicle(&t.db, net, "VEH031").await;
+    let ok = queue(&t.db, v, "lock").await;
+    let ko = queue(&t.db, v, "play-sound").await;
+    let foreign = queue(&t.db, other, "lock").await;
+    let topic = "relais/vehicles/VEH030/acks";
+    assert_eq!(
+        send(&t.db, topic, json!({"id": ok, "ok": true}))
+            .await
+            .unwrap(),
+        Outcome::Ack {
+            command_id: ok,
+            ok: true
+        }
+    );
+    assert_eq!(
+        send(
+            &t.db,
+            topic,
+            json!({"id": ko, "ok": false, "error": "busy"})
+        )
+        .await
+        .unwrap(),
+        Outcome::Ack {
+            command_id: ko,
+            ok: false
+        }
+    );
+    // A second ack of a delivered command changes nothing.
+    assert_eq!(
+        send(
+            &t.db,
+            topic,
+            json!({"id": ok, "ok": false, "error": "late"})
+        )
+        .await
+        .unwrap(),
+        Outcome::StaleAck { command_id: ok }
+    );
+    // Another vehicle's command, or none: unknown.
+    assert!(matches!(
+        send(&t.db, topic, json!({"id": foreign, "ok": true})).await,
+        Err(IngestError::UnknownDevice { .. })
+    ));
+    assert!(matches!(
+        send(&t.db, topic, json!({"id": 999999, "ok": true})).await,
+        Err(IngestError::UnknownDevice { .. })
+    ));
+    let rows = vehicle_command::Entity::find().all(&t.db).await.unwrap();
+    let by_id = |id| rows.iter().find(|c| c.id == id).unwrap();
+    assert_eq!(by_id(ok).state, "delivered");
+    assert!(by_id(ok).delivered_at.is_some());
+    assert_eq!(by_id(ko).state, "pending");
+    assert_eq!(by_id(ko).attempts, 1);
+    assert_eq!(by_id(ko).last_error.as_deref(), Some("busy"));
+    assert_eq!(by_id(foreign).state, "pending");
+}
+
+#[tokio::test]
+async fn bad_messages_are_counted_and_change_nothing() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    border(&t.db, net, ALL_ACTIONS).await;
+    let v = vehicle(&t.db, net, "VEH040").await;
+    station(&t.db, net, "STA040").await;
+    let link = IotLink::new(t.db.clone(), IotConfig::new("mqtt://127.0.0.1:1883"));
+    let long = "x".repeat(10_000);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("relais/vehicles/VEH040/telemetry", b"{not json".to_vec()),
+        (
+            "relais/vehicles/VEH040/telemetry",
+            br#"{"lat": "north", "lng": 4.8}"#.to_vec(),
+        ),
+        (
+            "relais/vehicles/VEH040/telemetry",
+            br#"{"lat": 95.0, "lng": 4.8}"#.to_vec(),
+        ),
+        (
+            "relais/vehicles/VEH040/telemetry",
+            br#"{"lat": 45.9, "lng": 4.8, "battery": 101}"#.to_vec(),
+        ),
+        (
+            "relais/vehicles/VEH040/events",
+            br#"{"event": "DROP TABLE"}"#.to_vec(),
+        ),
+        (
+            "relais/vehicles/VEH040/events",
+            br#"{"evnt": "lifted"}"#.to_vec(),
+        ),
+        (
+            "relais/stations/STA040/status",
+            br#"{"power_ok": "yes"}"#.to_vec(),
+        ),
+        ("relais/stations/STA040/energy", long.clone().into_bytes()),
+        ("relais/vehicles/VEH040/acks", b"[]".to_vec()),
+        ("relais/vehicles/VEH040/telemetry", vec![0xff, 0xfe, 0x00]),
+    ];
+    for (topic, payload) in &cases {
+        assert_eq!(link.handle(topic, payload).await, None, "{topic}");
+    }
+    let unknown_devices = [
+        (
+            "relais/vehicles/NOSUCH/telemetry",
+            json!({"lat": 45.9, "lng": 4.8}),
+        ),
+        ("relais/vehicles/NOSUCH/events", json!({"event": "lifted"})),
+        ("relais/stations/NOSUCH/status", json!({"power_ok": false})),
+        ("relais/stations/NOSUCH/energy", json!({"energy_wh": 1})),
+    ];
+    for (topic, payload) in &unknown_devices {
+        assert_eq!(
+            link.handle(topic, payload.to_string().as_bytes()).await,
+            None
+        );
+    }
+    for topic in [
+        "relais/vehicles/VEH040/commands",
+        "relais/vehicles/VEH040/selfie",
+        "relais/buses/VEH040/telemetry",
+        "elsewhere/vehicles/VEH040/telemetry",
+        "relais",
+    ] {
+        assert_eq!(link.handle(topic, b"{}").await, None, "{topic}");
+    }
+    let c = link.counters();
+    let get = relais_iot::Counters::get;
+    assert_eq!(get(&c.malformed), cases.len() as u64);
+    assert_eq!(get(&c.unknown_devices), 4);
+    assert_eq!(get(&c.unknown_topics), 5);
+    assert_eq!(get(&c.ingested), 0);
+    assert_eq!(get(&c.received), cases.len() as u64 + 9);
+    // Nothing changed.
+    let row = get_vehicle(&t.db, v).await;
+    assert_eq!(
+        (row.latitude, row.battery, row.last_seen_at),
+        (None, None, None)
+    );
+    assert!(alerts(&t.db, net).await.is_empty());
+    assert!(events(&t.db, v).await.is_empty());
+    assert!(
+        network_vehicles::vehicle_commands(&t.db, v)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        energy_reading::Entity::find()
+            .all(&t.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // And the link still works.
+    assert!(
+        link.handle(
+            "relais/vehicles/VEH040/telemetry",
+            br#"{"lat": 45.75, "lng": 4.85}"#
+        )
+        .await
+        .is_some()
+    );
+    assert_eq!(get(&c.ingested), 1);
+}
+
+#[tokio::test]
+async fn a_decommissioned_vehicle_is_unknown() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let t = db().await;
+    let net = network(&t.db).await;
+    let v = vehicle(&t.db, net, "VEH050").await;
+    relais_store::entity::vehicle::ActiveModel {
+        id: Set(v),
+        decommissioned_at: Set(Some(chrono::Utc::now())),
+        ..Default::default()
+    }
+    .update(&t.db)
+    .await
+    .unwrap();
+    assert!(matches!(
+        send(
+            &t.db,
+            "relais/vehicles/VEH050/telemetry",
+            json!({"lat": 45.0, "lng": 4.0})
+        )
+        .await,
+        Err(IngestError::UnknownDevice {
+            kind: "vehicle",
+            ..
+        })
+    ));
+}
