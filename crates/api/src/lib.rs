@@ -8,11 +8,13 @@ pub mod dashboard;
 pub mod envelope;
 pub mod error;
 pub mod extract;
+pub mod haulers;
 pub mod multipart;
 pub mod net;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod partner;
 pub mod state;
 pub mod storage;
 
@@ -41,6 +43,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::metrics))
         .merge(auth::router())
         .merge(dashboard::router())
+        .merge(haulers::router())
+        .merge(partner::router())
 }
 
 /// The OpenAPI document the server publishes at `/openapi.json`.

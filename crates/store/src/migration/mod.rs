@@ -6,6 +6,8 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_security;
 mod m20261123_000001_operator;
 mod m20261123_000002_fleet;
+mod m20261123_000003_partner;
+mod m20261123_000004_haulers;
 
 pub struct Migrator;
 
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_security::Migration),
             Box::new(m20261123_000001_operator::Migration),
             Box::new(m20261123_000002_fleet::Migration),
+            Box::new(m20261123_000003_partner::Migration),
+            Box::new(m20261123_000004_haulers::Migration),
         ]
     }
 }
