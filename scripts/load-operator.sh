@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Load test of the operator's setup on a realistic fleet: the demonstration operator (three
-# networks) grown to 600 clusters, 1,800 stations, 15,000 vehicles and 1,000,000 trips, then the
-# network list with its indicators, the pricing of the three networks, a border with its zones,
-# and the trip estimate between two clusters. Release build, SQLite; needs `wrk` and `sqlite3`.
+# Load test of the operator's setup and the fleet on realistic data: the demonstration operator
+# (three networks) grown to 600 clusters, 1,800 stations, 14,400 more spots, 15,000 vehicles,
+# 1,000,000 trips and 100,000 resolved fleet alerts; then the network list with its indicators,
+# pricing, a border with its zones, the trip estimate, clusters with availability, the vehicle
+# list and a page of the alert history. Release build, SQLite; needs `wrk` and `sqlite3`.
 #
 #   scripts/load-operator.sh
 set -euo pipefail
@@ -38,6 +39,16 @@ SELECT 1 + ((1 + i) % 3), 1 + (i % 15000), 1 + (i % 600), 1 + ((i * 7) % 600),
        strftime('%Y-%m-%dT%H:%M:%SZ', '2026-01-01', '+' || (i % 300000) || ' minutes'),
        strftime('%Y-%m-%dT%H:%M:%SZ', '2026-01-01', '+' || (i % 300000) || ' minutes', '+' || (5 + i % 40) || ' minutes')
 FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 14400)
+INSERT INTO spots (station_id, number, created_at)
+SELECT 1 + (i % 1800), 100 + i / 1800, '2026-01-01T00:00:00Z' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+INSERT INTO fleet_alerts (network_id, alert_type, severity, vehicle_id, details, created_at, resolved_at)
+SELECT 1 + ((1 + i) % 3), CASE i % 3 WHEN 0 THEN 'vehicle-fallen' WHEN 1 THEN 'vehicle-lifted' ELSE 'vehicle-out-of-network-area' END,
+       CASE i % 3 WHEN 0 THEN 'low' WHEN 1 THEN 'high' ELSE 'critical' END, 1 + (i % 15000), 'load test',
+       strftime('%Y-%m-%dT%H:%M:%SZ', '2026-01-01', '+' || (i * 3) || ' minutes'),
+       strftime('%Y-%m-%dT%H:%M:%SZ', '2026-01-01', '+' || (i * 3 + 20) || ' minutes')
+FROM n;
 ANALYZE;
 SQL
 
@@ -58,3 +69,7 @@ run "short networks list" "/dashboard/networks/short"
 run "pricing of three networks" "/dashboard/pricing?networks=1,2,3"
 run "border, zones and parkings of a network" "/dashboard/geofencing/border?network_id=1"
 run "estimate: fastest 10 % of ~1,700 trips between two clusters" "/dashboard/networks/3/balancing/estimate?donor_cluster_id=2&receiver_cluster_id=8&fastest_trip_percentage=10"
+run "clusters of a network with availability (200 clusters)" "/dashboard/clusters?networks=1"
+run "vehicles of a network with whereabouts (5,000 vehicles)" "/dashboard/vehicles?networks=1"
+run "fleet alert history, first page of 50 by severity (33,000 alerts in the network)" "/dashboard/fleet-alerts/history?networks=1&page_size=50&sort_by=alert_severity"
+run "fleet alert history filtered by serial" "/dashboard/fleet-alerts/history?networks=1&serial_number=LT000042"

@@ -99,6 +99,27 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
         ),
         ("Authentication", "Signing in and out."),
         (
+            "Partner",
+            "The partner address book (companies, contacts) and trucker invite codes under \
+             `/api/v4/`, compatible with the transport-management product of seeds 000-002: its \
+             paths, fields, page-number pagination, `Token` authentication and error shapes \
+             (`{\"field\": [\"message\"]}`, `{\"detail\": \"...\"}`), not the Dashboard envelope.",
+        ),
+        (
+            "Haulers",
+            "Hauler connections under `/haulers/`, compatible with seed 003: a hauler asks to work \
+             for an operator's location by quoting its tenant code. Its own headers and error shape.",
+        ),
+        (
+            "HaulerConnections",
+            "The operator's side of hauler connections, in the Dashboard style: list, approve, deny, \
+             revoke (relais extension).",
+        ),
+        (
+            "PartnerAccounts",
+            "Setting up a partner account from the Dashboard (relais extension).",
+        ),
+        (
             "Reference",
             "Reference lists the dashboard's forms offer (countries, vehicle models). Not in the \
              Dashboard API definition: marked `x-relais-extension`.",

@@ -1,6 +1,8 @@
-//! The demonstration dataset: a small, realistic operator with its staff and three networks.
-//! Later issues add fleet, riders and trips to it.
+//! The demonstration dataset: a small, realistic operator with its staff, three networks and
+//! their fleet. Later issues add riders and trips to it.
 
+mod fleet;
+mod haulers;
 mod operator;
 
 use chrono::{Duration, Utc};
@@ -27,7 +29,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Option<Loaded>> {
         return Ok(None);
     }
     let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 20);
-    setup::create_admin(
+    let admin = setup::create_admin(
         db,
         NewUser {
             email: DEMO_ADMIN.into(),
@@ -87,6 +89,37 @@ pub async fn load(db: &Db) -> anyhow::Result<Option<Loaded>> {
     }
 
     let operator = operator::load(db).await?;
+    haulers::load(db, operator.lyon).await?;
+    fleet::load(
+        db,
+        &[
+            fleet::FleetNetwork {
+                id: operator.lyon,
+                prefix: "LY",
+                centre: [4.8357, 45.7578],
+                clusters: ["Bellecour", "Part-Dieu", "Terreaux", "Perrache"],
+            },
+            fleet::FleetNetwork {
+                id: operator.toronto,
+                prefix: "TO",
+                centre: [-79.3832, 43.6532],
+                clusters: [
+                    "Union Station",
+                    "Queen & Spadina",
+                    "Distillery",
+                    "Yorkville",
+                ],
+            },
+            fleet::FleetNetwork {
+                id: operator.tashkent,
+                prefix: "TA",
+                centre: [69.2797, 41.3111],
+                clusters: ["Amir Temur", "Chorsu", "Mustaqillik", "Yunusobod"],
+            },
+        ],
+        admin.id,
+    )
+    .await?;
     let lyon = units::create(
         db,
         "Lyon operations",

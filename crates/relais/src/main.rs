@@ -2,6 +2,8 @@
 
 mod config;
 mod demo;
+mod hauler_cli;
+mod partner_account;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -58,6 +60,16 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage third-party haulers (seed 003).
+    Hauler {
+        #[command(subcommand)]
+        command: HaulerCommand,
+    },
+    /// Manage partner API accounts (seeds 000-002).
+    PartnerAccount {
+        #[command(subcommand)]
+        command: PartnerAccountCommand,
+    },
     /// Load the demonstration dataset.
     Demo,
     /// Print the OpenAPI document.
@@ -77,6 +89,29 @@ enum AdminCommand {
         first_name: Option<String>,
         #[arg(long)]
         last_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PartnerAccountCommand {
+    /// Create a partner company and its manager; print an API token, alone on the last line.
+    Create {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HaulerCommand {
+    /// Create a hauler and one of its users (role ThirdPartyDispatcher); print the hauler's UUID
+    /// and a bearer token for the user, each alone on a line, the token last.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -153,6 +188,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
         }
         Command::Serve { demo, .. } => serve(config, demo).await?,
+        Command::Hauler {
+            command: HaulerCommand::Create { name, email },
+        } => {
+            let db = open(&config).await?;
+            hauler_cli::create(&db, &name, &email).await?;
+        }
+        Command::PartnerAccount {
+            command: PartnerAccountCommand::Create { company, email },
+        } => {
+            let db = open(&config).await?;
+            partner_account::create(&db, &company, &email).await?;
+        }
         Command::Demo => {
             let db = open(&config).await?;
             report_demo(demo::load(&db).await?);

@@ -7,10 +7,12 @@ pub mod app_label;
 pub mod clusters;
 pub mod fleet_alerts;
 pub mod geofencing;
+pub mod hauler_connections;
 pub mod maintenances;
 pub mod networks;
 pub mod organizational_units;
 pub mod out_of_order;
+pub mod partner_accounts;
 pub mod permissions;
 pub mod pricing;
 pub mod reference;
@@ -41,10 +43,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(clusters::router())
         .merge(fleet_alerts::router())
         .merge(geofencing::router())
+        .merge(hauler_connections::router())
         .merge(maintenances::router())
         .merge(networks::router())
         .merge(organizational_units::router())
         .merge(out_of_order::router())
+        .merge(partner_accounts::router())
         .merge(permissions::router())
         .merge(pricing::router())
         .merge(reference::router())

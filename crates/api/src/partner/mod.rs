@@ -1,8 +1,483 @@
-//! (being written)
+//! The partner API (seeds 000, 001, 002): the address book of companies and contacts, and the
+//! truckers with their invite codes, under `/api/v4/` in the style those seeds show (no envelope,
+//! Django REST framework errors: `{"field": ["message"]}` 400, `{"detail": "..."}` otherwise).
+//!
+//! The caller is a manager of a partner account company (see `relais partner-account create`);
+//! its address book is that company's, and nothing of another book is ever visible (404).
 
+pub mod companies;
+pub mod contacts;
+pub mod truckers;
+pub mod views;
+
+use crate::access::Caller;
 use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use relais_store::error::StoreError;
+use relais_store::partner::Lookup;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+
+pub const TAG: &str = "Partner";
+
+/// Results per page of the partner lists.
+pub const PAGE_SIZE: usize = 20;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(companies::router())
+        .merge(contacts::router())
+        .merge(truckers::router())
+}
+
+/// An error of the partner API, in the Django REST framework style.
+#[derive(Debug)]
+pub enum PartnerError {
+    /// 400 with errors per field.
+    Fields(BTreeMap<String, Vec<String>>),
+    /// Any status with a `detail` text.
+    Detail(StatusCode, String),
+}
+
+impl PartnerError {
+    pub fn field(name: &str, message: impl Into<String>) -> Self {
+        PartnerError::Fields(BTreeMap::from([(name.to_owned(), vec![message.into()])]))
+    }
+
+    pub fn not_found() -> Self {
+        PartnerError::Detail(StatusCode::NOT_FOUND, "Not found.".into())
+    }
+}
+
+impl IntoResponse for PartnerError {
+    fn into_response(self) -> Response {
+        match self {
+            PartnerError::Fields(fields) => {
+                (StatusCode::BAD_REQUEST, Json(json!(fields))).into_response()
+            }
+            PartnerError::Detail(status, detail) => {
+                let mut response = (status, Json(json!({ "detail": detail }))).into_response();
+                if status == StatusCode::UNAUTHORIZED {
+                    response
+                        .headers_mut()
+                        .insert("www-authenticate", "Token".parse().expect("header"));
+                }
+                response
+            }
+        }
+    }
+}
+
+impl From<StoreError> for PartnerError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound { .. } => PartnerError::not_found(),
+            StoreError::Missing { field, .. } => {
+                PartnerError::field(field, "Object with this identifier does not exist.")
+            }
+            StoreError::Conflict { field } => PartnerError::field(
+                field,
+                format!("An object with this {field} already exists."),
+            ),
+            StoreError::Rule(text) => PartnerError::Detail(StatusCode::BAD_REQUEST, text),
+            other => {
+                tracing::error!(error = %other, "partner API store error");
+                PartnerError::Detail(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "A server error occurred.".into(),
+                )
+            }
+        }
+    }
+}
+
+pub type PartnerResult<T> = Result<T, PartnerError>;
+
+/// The error body of the partner API, for the OpenAPI document.
+#[derive(Serialize, ToSchema)]
+pub struct Detail {
+    pub detail: String,
+}
+
+/// A manager of a partner account company, authenticated by its API token.
+#[derive(Debug, Clone)]
+pub struct Requester {
+    pub user: relais_store::entity::user::Model,
+    /// The account company: the address book this caller sees.
+    pub company: i64,
+}
+
+impl FromRequestParts<AppState> for Requester {
+    type Rejection = PartnerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> PartnerResult<Self> {
+        let Some(caller) = parts.extensions.get::<Caller>().cloned() else {
+            let presented = crate::access::presented_token(&parts.headers).is_some()
+                || parts.headers.contains_key("authorization");
+            let text = if presented {
+                "Invalid token."
+            } else {
+                "Authentication credentials were not provided."
+            };
+            return Err(PartnerError::Detail(StatusCode::UNAUTHORIZED, text.into()));
+        };
+        let Some(company) = relais_store::partner::account_of(&state.db, caller.user.id).await?
+        else {
+            return Err(PartnerError::Detail(
+                StatusCode::FORBIDDEN,
+                "You do not have permission to perform this action.".into(),
+            ));
+        };
+        Ok(Requester {
+            user: caller.user,
+            company,
+        })
+    }
+}
+
+/// `?lookup_field=remote_id` to identify the object of the path by its remote id.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LookupQuery {
+    /// Used to specify what field is used in the URL to identify the object you're requesting,
+    /// e.g. with the remote_id (see path parameters).
+    pub lookup_field: Option<String>,
+}
+
+impl LookupQuery {
+    pub fn lookup(&self, key: String) -> PartnerResult<Lookup> {
+        match self.lookup_field.as_deref() {
+            None | Some("") | Some("pk") | Some("uid") => Ok(Lookup::Pk(key)),
+            Some("remote_id") => Ok(Lookup::RemoteId(key)),
+            Some(_) => Err(PartnerError::field(
+                "lookup_field",
+                "Only remote_id is accepted.",
+            )),
+        }
+    }
+}
+
+/// A page of results.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    pub count: usize,
+    /// Absolute URL of the next page, or null.
+    pub next: Option<String>,
+    /// Absolute URL of the previous page, or null.
+    pub previous: Option<String>,
+    pub results: Vec<T>,
+}
+
+/// Cut `items` into the page `page` (1-based), with absolute links built from the request.
+pub fn paginate<T>(
+    items: Vec<T>,
+    page: Option<&str>,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> PartnerResult<Page<T>> {
+    let invalid = || PartnerError::Detail(StatusCode::NOT_FOUND, "Invalid page.".into());
+    let page: usize = match page {
+        None | Some("") => 1,
+        Some("last") => items.len().div_ceil(PAGE_SIZE).max(1),
+        Some(text) => text.parse().map_err(|_| invalid())?,
+    };
+    let pages = items.len().div_ceil(PAGE_SIZE).max(1);
+    if page == 0 || page > pages {
+        return Err(invalid());
+    }
+    let count = items.len();
+    let link = |target: usize| {
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("http");
+        let host = headers
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| uri.authority().map(|a| a.as_str()))
+            .unwrap_or("localhost");
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+            if key != "page" {
+                query.append_pair(&key, &value);
+            }
+        }
+        if target > 1 {
+            query.append_pair("page", &target.to_string());
+        }
+        let query = query.finish();
+        let sep = if query.is_empty() { "" } else { "?" };
+        format!("{scheme}://{host}{}{sep}{query}", uri.path())
+    };
+    let results = items
+        .into_iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .collect();
+    Ok(Page {
+        count,
+        next: (page < pages).then(|| link(page + 1)),
+        previous: (page > 1).then(|| link(page - 1)),
+        results,
+    })
+}
+
+/// The fields of a JSON object body, read one by one with errors collected per field.
+pub struct Fields {
+    obj: Map<String, Value>,
+    pub errors: BTreeMap<String, Vec<String>>,
+    prefix: String,
+}
+
+impl Fields {
+    pub fn parse(body: &Bytes) -> PartnerResult<Fields> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            PartnerError::Detail(StatusCode::BAD_REQUEST, format!("JSON parse error - {e}"))
+        })?;
+        match value {
+            Value::Object(obj) => Ok(Fields {
+                obj,
+                errors: BTreeMap::new(),
+                prefix: String::new(),
+            }),
+            other => Err(PartnerError::field(
+                "non_field_errors",
+                format!(
+                    "Invalid data. Expected a dictionary, but got {}.",
+                    kind(&other)
+                ),
+            )),
+        }
+    }
+
+    pub fn error(&mut self, name: &str, message: impl Into<String>) {
+        self.errors
+            .entry(format!("{}{name}", self.prefix))
+            .or_default()
+            .push(message.into());
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.obj.contains_key(name)
+    }
+
+    pub fn require(&mut self, name: &str) {
+        if !self.has(name) {
+            self.error(name, "This field is required.");
+        }
+    }
+
+    /// A text field: absent `None`; null refused unless `nullable` (then `Some(None)`).
+    fn text_inner(&mut self, name: &str, max: usize, blank: bool) -> Option<Option<String>> {
+        match self.obj.get(name)? {
+            Value::Null => Some(None),
+            Value::String(s) => {
+                let s = s.trim().to_owned();
+                if s.chars().count() > max {
+                    self.error(
+                        name,
+                        format!("Ensure this field has no more than {max} characters."),
+                    );
+                    None
+                } else if s.is_empty() && !blank {
+                    self.error(name, "This field may not be blank.");
+                    None
+                } else {
+                    Some(Some(s))
+                }
+            }
+            Value::Number(n) => Some(Some(n.to_string())),
+            _ => {
+                self.error(name, "Not a valid string.");
+                None
+            }
+        }
+    }
+
+    /// A text field that may be blank but not null.
+    pub fn text(&mut self, name: &str, max: usize) -> Option<String> {
+        match self.text_inner(name, max, true)? {
+            Some(s) => Some(s),
+            None => {
+                self.error(name, "This field may not be null.");
+                None
+            }
+        }
+    }
+
+    /// A text field that may not be blank nor null.
+    pub fn required_text(&mut self, name: &str, max: usize) -> Option<String> {
+        match self.text_inner(name, max, false)? {
+            Some(s) => Some(s),
+            None => {
+                self.error(name, "This field may not be null.");
+                None
+            }
+        }
+    }
+
+    /// A nullable text field; blank is stored as null.
+    pub fn nullable_text(&mut self, name: &str, max: usize) -> Option<Option<String>> {
+        self.text_inner(name, max, true)
+            .map(|v| v.filter(|s| !s.is_empty()))
+    }
+
+    pub fn email(&mut self, name: &str) -> Option<String> {
+        let value = self.text(name, 254)?;
+        let valid = value.is_empty()
+            || value.split_once('@').is_some_and(|(user, domain)| {
+                !user.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !value.contains(char::is_whitespace)
+            });
+        if !valid {
+            self.error(name, "Enter a valid email address.");
+            return None;
+        }
+        Some(value.to_lowercase())
+    }
+
+    /// An ISO 3166-1 alpha-2 code, uppercase.
+    pub fn country(&mut self, name: &str) -> Option<String> {
+        let value = self.text(name, 2)?;
+        if value.is_empty() {
+            return Some(value);
+        }
+        match relais_domain::reference::country_by_alpha2(&value) {
+            Some(c) => Some(c.alpha2.to_owned()),
+            None => {
+                self.error(name, format!("\"{value}\" is not a valid choice."));
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, name: &str) -> Option<bool> {
+        match self.obj.get(name)? {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.error(name, "Must be a valid boolean.");
+                None
+            }
+        }
+    }
+
+    /// A number within `min..=max`; null allowed as `Some(None)`.
+    pub fn number(&mut self, name: &str, min: f64, max: f64) -> Option<Option<f64>> {
+        match self.obj.get(name)? {
+            Value::Null => Some(None),
+            Value::Number(n) => match n.as_f64() {
+                Some(v) if (min..=max).contains(&v) => Some(Some(v)),
+                _ => {
+                    self.error(
+                        name,
+                        format!("Ensure this value is between {min} and {max}."),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.error(name, "A valid number is required.");
+                None
+            }
+        }
+    }
+
+    pub fn integer(&mut self, name: &str, min: i64, max: i64) -> Option<Option<i64>> {
+        match self.obj.get(name)? {
+            Value::Null => Some(None),
+            Value::Number(n) => match n.as_i64() {
+                Some(v) if (min..=max).contains(&v) => Some(Some(v)),
+                Some(_) => {
+                    self.error(
+                        name,
+                        format!("Ensure this value is between {min} and {max}."),
+                    );
+                    None
+                }
+                None => {
+                    self.error(name, "A valid integer is required.");
+                    None
+                }
+            },
+            _ => {
+                self.error(name, "A valid integer is required.");
+                None
+            }
+        }
+    }
+
+    /// A date-time (RFC 3339), or null.
+    pub fn datetime(&mut self, name: &str) -> Option<Option<DateTime<Utc>>> {
+        match self.obj.get(name)? {
+            Value::Null => Some(None),
+            Value::String(s) => match DateTime::parse_from_rfc3339(s.trim()) {
+                Ok(at) => Some(Some(at.with_timezone(&Utc))),
+                Err(_) => {
+                    self.error(name, "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].");
+                    None
+                }
+            },
+            _ => {
+                self.error(name, "Datetime has wrong format.");
+                None
+            }
+        }
+    }
+
+    /// A nested object, read with its errors reported under `name.`.
+    pub fn object(&mut self, name: &str) -> Option<Fields> {
+        match self.obj.get(name)? {
+            Value::Object(obj) => Some(Fields {
+                obj: obj.clone(),
+                errors: BTreeMap::new(),
+                prefix: format!("{}{name}.", self.prefix),
+            }),
+            other => {
+                let message = format!(
+                    "Invalid data. Expected a dictionary, but got {}.",
+                    kind(other)
+                );
+                self.error(name, message);
+                None
+            }
+        }
+    }
+
+    /// Take over the errors of a nested object.
+    pub fn absorb(&mut self, nested: Fields) {
+        for (key, messages) in nested.errors {
+            self.errors.entry(key).or_default().extend(messages);
+        }
+    }
+
+    pub fn check(&mut self) -> PartnerResult<()> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(PartnerError::Fields(std::mem::take(&mut self.errors)))
+        }
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
 }
