@@ -26,7 +26,7 @@ use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{Next, from_fn};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 pub use model::{Connection, CreateConnection, HaulerError};
 use relais_store::entity::{hauler, hauler_user};
@@ -46,26 +46,63 @@ const LATEST: &str = "2023/04/19";
 const TAG: &str = "Haulers";
 
 pub fn router() -> OpenApiRouter<AppState> {
-    // Other methods fall to the application's 405 answer (its envelope, with axum's `Allow`):
-    // a fallback of our own would sit behind the access middleware, which knows no
-    // requirement for them (see the report of issue 6).
+    // Other methods are answered by [`outside_routes`], around the whole application: a
+    // fallback of our own would sit behind the access middleware, which knows no requirement
+    // for them.
     OpenApiRouter::new()
         .routes(routes!(list_connections, create_connection))
         .routes(routes!(list_connections_slash, create_connection_slash))
         .layer(from_fn(seed_headers))
 }
 
+/// What happens on `/haulers/` outside the two operations: a CORS preflight (`OPTIONS`) is
+/// answered 204 with the seed's headers, and another method 405 in this surface's error shape
+/// with `Allow: GET,POST` (instead of the application's envelope and axum's `Allow`).
+pub async fn outside_routes(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/haulers/") {
+        return next.run(req).await;
+    }
+    if req.method() == Method::OPTIONS {
+        let mut preflight = StatusCode::NO_CONTENT.into_response();
+        apply_seed_headers(preflight.headers_mut(), requested_version(req.headers()));
+        return preflight;
+    }
+    let response = seed_headers(req, next).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let mut refused = HaulerError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path takes GET and POST",
+    )
+    .into_response();
+    *refused.headers_mut() = response.headers().clone();
+    refused
+        .headers_mut()
+        .remove(axum::http::header::CONTENT_LENGTH);
+    refused
+}
+
 /// The response headers of the seed, on every answer of this surface.
 async fn seed_headers(req: Request, next: Next) -> Response {
-    let version = req
-        .headers()
+    let version = requested_version(req.headers());
+    let mut response = next.run(req).await;
+    apply_seed_headers(response.headers_mut(), version);
+    response
+}
+
+/// The version asked for in `x-api-version` when it is one of the seed's, else the latest.
+fn requested_version(headers: &HeaderMap) -> &'static str {
+    headers
         .get("x-api-version")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| API_VERSIONS.contains(v))
+        .and_then(|v| API_VERSIONS.iter().find(|known| **known == v))
+        .copied()
         .unwrap_or(LATEST)
-        .to_owned();
-    let mut response = next.run(req).await;
-    let headers = response.headers_mut();
+}
+
+fn apply_seed_headers(headers: &mut HeaderMap, version: &'static str) {
     headers.insert(
         "access-control-allow-headers",
         HeaderValue::from_static("Authorization, Accept, X-TENANT-ID, Content-Type"),
@@ -76,10 +113,7 @@ async fn seed_headers(req: Request, next: Next) -> Response {
     );
     headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
     headers.insert("allow", HeaderValue::from_static("GET,POST"));
-    if let Ok(v) = HeaderValue::from_str(&version) {
-        headers.insert("x-api-version", v);
-    }
-    response
+    headers.insert("x-api-version", HeaderValue::from_static(version));
 }
 
 /// A hauler API caller whose request headers passed the seed's rules.

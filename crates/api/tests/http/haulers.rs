@@ -165,10 +165,20 @@ async fn other_methods_answer_405_with_allow() {
         for method in [Method::PUT, Method::DELETE, Method::PATCH] {
             let reply = app.call(method, &p).token(&h.token).send().await;
             assert_eq!(reply.status.as_u16(), 405, "{}", reply.text);
-            let allow = reply.headers["allow"].to_str().unwrap();
-            assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
-            assert!(!allow.contains("PUT"), "{allow}");
+            assert_eq!(reply.headers["allow"], "GET,POST");
+            assert_eq!(reply.headers["access-control-allow-origin"], "*");
+            // The surface's own error shape, not the Dashboard envelope.
+            assert_eq!(reply.body["code"], "method_not_allowed", "{}", reply.text);
+            assert_eq!(reply.body["status"], 405);
         }
+        // A CORS preflight is answered with the seed's headers.
+        let preflight = app.call(Method::OPTIONS, &p).send().await;
+        assert_eq!(preflight.status.as_u16(), 204, "{}", preflight.text);
+        assert_eq!(
+            preflight.headers["access-control-allow-methods"],
+            "GET,POST"
+        );
+        assert_eq!(preflight.headers["x-api-version"], "2023/04/19");
     }
 }
 
