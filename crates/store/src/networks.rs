@@ -43,16 +43,15 @@ fn stored(amount: Decimal, field: &str) -> Result<i64> {
 
 /// Create a network; its app label and owner must exist.
 pub async fn create(db: &impl ConnectionTrait, new: NewNetwork) -> Result<network::Model> {
-    if app_label::Entity::find_by_id(new.app_label_id)
+    let Some(label) = app_label::Entity::find_by_id(new.app_label_id)
         .one(db)
         .await?
-        .is_none()
-    {
+    else {
         return Err(StoreError::Missing {
             entity: "app label",
             field: "app_label_id",
         });
-    }
+    };
     if let Some(owner) = new.third_party_id
         && third_party::Entity::find_by_id(owner)
             .one(db)
@@ -81,7 +80,18 @@ pub async fn create(db: &impl ConnectionTrait, new: NewNetwork) -> Result<networ
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    Ok(model.insert(db).await?)
+    let network = model.insert(db).await?;
+    // The code haulers quote to work on this network: the provider (its app label) and the
+    // location (the network), as the hauler product writes them (`RELAIS+3`). Unique because
+    // both parts are.
+    let tenant_code = format!("{}+{}", label.name.to_uppercase(), network.id);
+    Ok(network::ActiveModel {
+        id: Set(network.id),
+        tenant_code: Set(Some(tenant_code)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?)
 }
 
 /// The network `id`, closed or not.

@@ -43,6 +43,8 @@ async fn a_network_is_created_shown_and_listed_with_indicators() {
     assert_eq!(network["default_vehicle_guarantee"], "150.50");
     assert_eq!(network["created_by"], admin_id);
     assert_eq!(network["owner"], Value::Null);
+    // Haulers quote it to ask to work on the network: provider (app label) + location.
+    assert_eq!(network["tenant_code"], format!("LYON+{id}"));
 
     let detail = app
         .get(&format!("/dashboard/networks/{id}"))

@@ -61,7 +61,6 @@ struct NetworkSpec {
     timezone: &'static str,
     vat: &'static str,
     guarantee: &'static str,
-    tenant_code: &'static str,
     border: &'static [[f64; 2]],
     centre: [f64; 2],
     pricing: &'static [PricingSpec],
@@ -77,7 +76,6 @@ const NETWORKS: [NetworkSpec; 3] = [
         timezone: "Europe/Paris",
         vat: "0.2",
         guarantee: "150",
-        tenant_code: "RELAIS+1",
         border: &[
             [4.790, 45.715],
             [4.905, 45.718],
@@ -99,7 +97,6 @@ const NETWORKS: [NetworkSpec; 3] = [
         timezone: "America/Toronto",
         vat: "0.13",
         guarantee: "100",
-        tenant_code: "RELAIS+2",
         border: &[
             [-79.480, 43.625],
             [-79.290, 43.640],
@@ -116,7 +113,6 @@ const NETWORKS: [NetworkSpec; 3] = [
         timezone: "Asia/Tashkent",
         vat: "0.12",
         guarantee: "200000",
-        tenant_code: "RELAIS+3",
         border: &[
             [69.180, 41.250],
             [69.340, 41.255],
@@ -220,7 +216,6 @@ pub async fn load(db: &Db) -> anyhow::Result<Operator> {
         .await?;
         network::ActiveModel {
             id: Set(created.id),
-            tenant_code: Set(Some(spec.tenant_code.into())),
             border_shape: Set(Some(shape(spec.border))),
             sponsoring_reward: Set(amount(if index == 2 { "10000" } else { "5" })),
             sponsored_reward: Set(amount(if index == 2 { "10000" } else { "5" })),
