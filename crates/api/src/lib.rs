@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pagination;
 pub mod partner;
+pub mod shapes;
 pub mod state;
 pub mod storage;
 

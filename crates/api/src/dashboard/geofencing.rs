@@ -15,14 +15,15 @@ use crate::access::{Authorized, read, write};
 use crate::envelope::{Done, Envelope, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{ValidJson, ValidPath, ValidQuery, required_nullable};
+use crate::shapes::{optional_points, points, shape_of};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::geometry::{BoundingBox, GeoJsonPolygon, Shape, ShapeError, ShapeInput};
+use relais_domain::geometry::{BoundingBox, GeoJsonPolygon, Shape, ShapeInput};
 use relais_domain::{Permission, Scope};
 use relais_store::geofencing::BorderSettings;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -163,60 +164,6 @@ pub struct UpdateVirtualParkingRequest {
     pub capacity: i64,
 }
 
-/// A shape as the seed sends it, read so that a point of the wrong length is refused naming
-/// its path (`shape[2]`): `[f64; 2]` alone reads two numbers and leaves serde_json to report the
-/// third as a syntax error without a field.
-fn points<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ShapeInput, D::Error> {
-    Ok(ShapeInput(
-        Vec::<Point>::deserialize(deserializer)?
-            .into_iter()
-            .map(|point| point.0)
-            .collect(),
-    ))
-}
-
-/// [`points`] for an optional shape (absent or `null`: no change).
-fn optional_points<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<ShapeInput>, D::Error> {
-    Ok(Option::<Vec<Point>>::deserialize(deserializer)?
-        .map(|list| ShapeInput(list.into_iter().map(|point| point.0).collect())))
-}
-
-/// Exactly two numbers, `[longitude, latitude]`.
-struct Point([f64; 2]);
-
-impl<'de> Deserialize<'de> for Point {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Point;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a point [longitude, latitude] of exactly two numbers")
-            }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Point, A::Error> {
-                use serde::de::Error;
-                let lng = seq
-                    .next_element::<f64>()?
-                    .ok_or_else(|| A::Error::invalid_length(0, &self))?;
-                let lat = seq
-                    .next_element::<f64>()?
-                    .ok_or_else(|| A::Error::invalid_length(1, &self))?;
-                if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    return Err(A::Error::invalid_length(3, &self));
-                }
-                Ok(Point([lng, lat]))
-            }
-        }
-        deserializer.deserialize_seq(Visitor)
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Responses
 
@@ -298,17 +245,6 @@ impl From<relais_store::geofencing::VirtualParking> for VirtualParkingItem {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// Validate a shape sent as `field`, naming the point at fault when one is.
-fn shape_of(field: &str, input: &ShapeInput) -> ApiResult<Shape> {
-    input.to_shape().map_err(|err: ShapeError| {
-        let name = match err.point_index() {
-            Some(index) => format!("{field}[{index}]"),
-            None => field.to_owned(),
-        };
-        ApiError::field(name, err.to_string())
-    })
-}
 
 /// Refuse a network of the body outside the caller's scope.
 fn network_in_scope(scope: &Scope, network_id: i64, permission: Permission) -> ApiResult<()> {

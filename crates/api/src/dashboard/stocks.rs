@@ -15,11 +15,12 @@ use crate::access::{Authorized, read, write};
 use crate::envelope::{Done, Envelope, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{CommaSeparated, ValidJson, ValidPath, ValidQuery, unique_id_list};
+use crate::shapes::shape_of;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::geometry::{GeoJsonPolygon, ShapeError, ShapeInput};
+use relais_domain::geometry::{GeoJsonPolygon, ShapeInput};
 use relais_domain::{Permission, Scope};
 use relais_store::stocks::{NewStock, Stock, Stocked};
 use serde::{Deserialize, Serialize};
@@ -412,13 +413,7 @@ pub async fn update_stock_shape(
     auth: Authorized,
     ValidJson(body): ValidJson<UpdateStockShapeRequest>,
 ) -> ApiResult<Json<Done>> {
-    let shape = body.shape.to_shape().map_err(|err: ShapeError| {
-        let name = match err.point_index() {
-            Some(index) => format!("shape[{index}]"),
-            None => "shape".to_owned(),
-        };
-        ApiError::field(name, err.to_string())
-    })?;
+    let shape = shape_of("shape", &body.shape)?;
     stock_within(&state, &auth, body.stock_id).await?;
     relais_store::stocks::set_shape(&state.db, body.stock_id, &shape).await?;
     tracing::info!(

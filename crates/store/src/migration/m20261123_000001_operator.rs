@@ -6,6 +6,7 @@
 //! exact and summable on both backends, where SQLite would keep a decimal as a float.
 //! Times of day are stored as seconds since midnight; shapes as JSON text.
 
+use super::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -329,18 +330,6 @@ enum VehicleCommands {
     LastError,
     CreatedAt,
     DeliveredAt,
-}
-
-fn fk(
-    from: (impl IntoIden + 'static, impl IntoIden + 'static),
-    to: (impl IntoIden + 'static, impl IntoIden + 'static),
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(on_delete)
-        .to_owned()
 }
 
 /// Money and rates, in ten-thousandths.

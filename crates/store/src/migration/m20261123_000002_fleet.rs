@@ -6,6 +6,7 @@
 //! Amounts are integers of ten-thousandths, as everywhere. Columns added to existing tables
 //! carry no foreign key (SQLite cannot add one by ALTER); the store keeps them consistent.
 
+use super::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -207,18 +208,6 @@ enum FleetAlerts {
     CreatedAt,
     ResolvedAt,
     ResolvedBy,
-}
-
-fn fk(
-    from: (impl IntoIden + 'static, impl IntoIden + 'static),
-    to: (impl IntoIden + 'static, impl IntoIden + 'static),
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(on_delete)
-        .to_owned()
 }
 
 async fn add_columns(

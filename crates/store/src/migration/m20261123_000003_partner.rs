@@ -2,6 +2,7 @@
 //! companies and the companies of their address books), their managers, the contacts of each
 //! address book, and the truckers of a company with their single-use invite codes.
 
+use super::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -100,18 +101,6 @@ enum PartnerTruckers {
     InviteCode,
     InviteCodeExpiresAt,
     CreatedAt,
-}
-
-fn fk(
-    from: (impl IntoIden + 'static, impl IntoIden + 'static),
-    to: (impl IntoIden + 'static, impl IntoIden + 'static),
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(on_delete)
-        .to_owned()
 }
 
 #[async_trait::async_trait]

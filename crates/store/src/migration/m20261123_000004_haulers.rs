@@ -1,6 +1,7 @@
 //! Third-party haulers (seed 003): a hauler, its users, and its connections to the operator's
 //! locations (networks), requested by the hauler and approved or denied by the operator.
 
+use super::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -50,18 +51,6 @@ enum HaulerConnections {
     DeniedOn,
     RevokedOn,
     UnitId,
-}
-
-fn fk(
-    from: (impl IntoIden + 'static, impl IntoIden + 'static),
-    to: (impl IntoIden + 'static, impl IntoIden + 'static),
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(on_delete)
-        .to_owned()
 }
 
 #[async_trait::async_trait]

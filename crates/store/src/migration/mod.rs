@@ -11,6 +11,19 @@ mod m20261123_000004_haulers;
 
 pub struct Migrator;
 
+/// A foreign key from `(table, column)` to `(table, column)`, for the migrations' builders.
+fn fk(
+    from: (impl IntoIden + 'static, impl IntoIden + 'static),
+    to: (impl IntoIden + 'static, impl IntoIden + 'static),
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(on_delete)
+        .to_owned()
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

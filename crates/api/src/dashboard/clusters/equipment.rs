@@ -6,15 +6,16 @@ use crate::access::{Authorized, read, write};
 use crate::envelope::{Envelope, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ValidJson, ValidPath};
+use crate::shapes::{points, shape_of};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use relais_domain::Permission;
-use relais_domain::geometry::{GeoJsonPolygon, Shape, ShapeError, ShapeInput};
+use relais_domain::geometry::{GeoJsonPolygon, ShapeInput};
 use relais_store::clusters::ClusterParking;
 use relais_store::entity::vehicle;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -162,61 +163,6 @@ pub struct CreateClusterParkingRequest {
     pub capacity: i64,
 }
 
-/// A shape read so that a point of the wrong length is refused naming its path (`shape[2]`).
-fn points<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ShapeInput, D::Error> {
-    Ok(ShapeInput(
-        Vec::<Point>::deserialize(deserializer)?
-            .into_iter()
-            .map(|point| point.0)
-            .collect(),
-    ))
-}
-
-/// Exactly two numbers, `[longitude, latitude]`.
-struct Point([f64; 2]);
-
-impl<'de> Deserialize<'de> for Point {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Point;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a point [longitude, latitude] of exactly two numbers")
-            }
-
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Point, A::Error> {
-                use serde::de::Error;
-                let lng = seq
-                    .next_element::<f64>()?
-                    .ok_or_else(|| A::Error::invalid_length(0, &self))?;
-                let lat = seq
-                    .next_element::<f64>()?
-                    .ok_or_else(|| A::Error::invalid_length(1, &self))?;
-                if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    return Err(A::Error::invalid_length(3, &self));
-                }
-                Ok(Point([lng, lat]))
-            }
-        }
-        deserializer.deserialize_seq(Visitor)
-    }
-}
-
-/// Validate a shape sent as `shape`, naming the point at fault when one is.
-fn shape_of(input: &ShapeInput) -> ApiResult<Shape> {
-    input.to_shape().map_err(|err: ShapeError| {
-        let name = match err.point_index() {
-            Some(index) => format!("shape[{index}]"),
-            None => "shape".to_owned(),
-        };
-        ApiError::field(name, err.to_string())
-    })
-}
-
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
@@ -345,7 +291,7 @@ pub async fn create_cluster_parking(
     ValidJson(body): ValidJson<CreateClusterParkingRequest>,
 ) -> ApiResult<Json<Envelope<ClusterParkingItem>>> {
     let cluster = cluster_in_scope(&state, &auth, path.id).await?;
-    let shape = shape_of(&body.shape)?;
+    let shape = shape_of("shape", &body.shape)?;
     let capacity =
         i32::try_from(body.capacity).map_err(|_| ApiError::field("capacity", "is too large"))?;
     let parking =
