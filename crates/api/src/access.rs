@@ -31,6 +31,9 @@ pub enum Authentication {
     None,
     /// An API token is needed.
     Token,
+    /// An API token is needed, and the surface checks it itself so that refusals come in its
+    /// own error shape (the partner and hauler surfaces): documented, not enforced here.
+    SurfaceToken,
 }
 
 /// Which objects the permission must reach, read from the request before the handler runs.
@@ -71,6 +74,14 @@ pub fn public() -> Requirement {
 pub fn authenticated() -> Requirement {
     Requirement {
         authentication: Authentication::Token,
+        ..public()
+    }
+}
+
+/// A token checked by the surface's own extractor (partner and hauler surfaces).
+pub fn surface_token() -> Requirement {
+    Requirement {
+        authentication: Authentication::SurfaceToken,
         ..public()
     }
 }
@@ -270,7 +281,7 @@ fn check(
             req.method()
         )));
     };
-    if requirement.authentication == Authentication::None {
+    if requirement.authentication != Authentication::Token {
         return Ok(Pending::Open);
     }
     let Some(caller) = req.extensions().get::<Caller>().cloned() else {

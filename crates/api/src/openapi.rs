@@ -62,7 +62,7 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
                 .as_ref()
                 .and_then(|e| e.get(EXTENSION))
                 .and_then(|v| serde_json::from_value::<Requirement>(v.clone()).ok())
-                .is_some_and(|r| r.authentication == Authentication::Token);
+                .is_some_and(|r| r.authentication != Authentication::None);
             if needs_token {
                 operation.security = Some(vec![
                     utoipa::openapi::security::SecurityRequirement::new(

@@ -175,6 +175,7 @@ fn the_permission_table_in_the_docs_is_up_to_date() {
             let p = &op["x-permission"];
             let permission = match (p["authentication"].as_str(), p["permission"].as_str()) {
                 (Some("none"), _) => "public".to_owned(),
+                (Some("surface_token"), _) => "a token of the surface's users".to_owned(),
                 (_, None) => "any signed-in user".to_owned(),
                 (_, Some(key)) => format!("`{key}`"),
             };
