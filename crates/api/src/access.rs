@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use relais_domain::{Grant, Permission, Scope};
+use relais_domain::{Grant, Object, Owner, Permission, Scope};
 use relais_store::entity::{api_token, user};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -44,10 +44,47 @@ pub enum ScopeRule {
     Any,
     /// Only a global grant will do.
     Global,
-    /// Every network id of this comma-separated query parameter must be in scope.
+    /// Every network id of this comma-separated query parameter must be touched by the scope
+    /// (a unit restricted to some of a network's clusters touches it): a list, which then narrows
+    /// its rows to the scope in its store query.
     NetworksQuery(String),
-    /// The network id of this path parameter must be in scope.
-    NetworkPath(String),
+}
+
+/// Where the id of a declared object is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Location {
+    Path,
+    /// A query parameter: one id, or several separated by commas.
+    Query,
+    /// A top-level field of the JSON body: one id, or an array of ids.
+    Body,
+}
+
+/// What an absent id means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Absent {
+    /// Nothing is touched (the handler's validation refuses it if required).
+    #[default]
+    Nothing,
+    /// The object of no network (an operator-wide stock or parking): a global scope is needed.
+    Operator,
+}
+
+/// An object an operation touches, and where its id is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRule {
+    pub object: Object,
+    #[serde(rename = "in")]
+    pub location: Location,
+    pub parameter: String,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub absent: Absent,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 /// What an operation needs from its caller.
@@ -58,6 +95,10 @@ pub struct Requirement {
     /// Whether the permission is needed with its write modifier.
     pub write: bool,
     pub scope: ScopeRule,
+    /// The objects the operation touches: each one's owner must be within the scope (see
+    /// [`Owner`] for the rule), resolved before the handler runs; 404 for an unknown id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<ObjectRule>,
 }
 
 /// Anyone may call.
@@ -67,6 +108,7 @@ pub fn public() -> Requirement {
         permission: None,
         write: false,
         scope: ScopeRule::Any,
+        objects: Vec::new(),
     }
 }
 
@@ -119,12 +161,45 @@ impl Requirement {
         }
     }
 
-    /// The network in path parameter `name` must be in scope.
+    /// The network in path parameter `name` must be reached whole.
     pub fn network_in_path(self, name: &str) -> Self {
-        Requirement {
-            scope: ScopeRule::NetworkPath(name.to_owned()),
-            ..self
-        }
+        self.object_in_path(name, Object::Network)
+    }
+
+    /// The operation touches the `object` whose id is path parameter `name`.
+    pub fn object_in_path(self, name: &str, object: Object) -> Self {
+        self.object(Location::Path, name, object, Absent::Nothing)
+    }
+
+    /// The operation touches the `object`(s) whose id(s) query parameter `name` gives.
+    pub fn object_in_query(self, name: &str, object: Object) -> Self {
+        self.object(Location::Query, name, object, Absent::Nothing)
+    }
+
+    /// The operation touches the `object`(s) whose id(s) body field `name` gives.
+    pub fn object_in_body(self, name: &str, object: Object) -> Self {
+        self.object(Location::Body, name, object, Absent::Nothing)
+    }
+
+    /// Like [`Requirement::object_in_body`], and a body without it touches the operator's
+    /// object of no network, which needs a global scope.
+    pub fn object_in_body_or_operator(self, name: &str, object: Object) -> Self {
+        self.object(Location::Body, name, object, Absent::Operator)
+    }
+
+    fn object(mut self, location: Location, name: &str, object: Object, absent: Absent) -> Self {
+        self.objects.push(ObjectRule {
+            object,
+            location,
+            parameter: name.to_owned(),
+            absent,
+        });
+        self
+    }
+
+    /// Whether the operation reads a JSON body to find its objects.
+    fn reads_body(&self) -> bool {
+        self.objects.iter().any(|o| o.location == Location::Body)
     }
 }
 
@@ -193,6 +268,25 @@ impl Authorized {
     pub fn scope_of(&self, permission: Permission, write: bool) -> Option<Scope> {
         Scope::resolve(&self.grants, permission, write, Utc::now())
     }
+
+    /// The part of `networks` a list may show this caller, for its store query.
+    pub fn within(&self, networks: &[i64]) -> relais_store::Within {
+        relais_store::Within(self.scope.within(networks))
+    }
+
+    /// Check an object that no declaration can name: one found in stored data or read from a
+    /// multipart form. The same rule and answers as declared objects (404, -31 naming `field`);
+    /// `None` is the operator's object of no network.
+    pub async fn reach(
+        &self,
+        state: &AppState,
+        object: Object,
+        id: Option<i64>,
+        field: &str,
+    ) -> Result<(), ApiError> {
+        let values: Vec<String> = id.iter().map(ToString::to_string).collect();
+        check_values(state, &self.scope, object, field, Absent::Operator, &values).await
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Authorized {
@@ -244,17 +338,29 @@ pub async fn authorize(
     State(state): State<AppState>,
     path: MatchedPath,
     params: RawPathParams,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
-    match check(&state, path.as_str(), &params, &req) {
+    match check(&state, path.as_str(), &req) {
         Err(err) => err.into_response(),
         Ok(Pending::Open) => next.run(req).await,
         Ok(Pending::Resolve(pending)) => {
             let (caller, requirement) = *pending;
-            let query = req.uri().query().map(str::to_owned);
-            match resolve(&state, caller, &requirement, path.as_str(), &params, query).await {
+            let (req, body) = match buffered(&state, &requirement, req).await {
+                Ok(pair) => pair,
+                Err(err) => return err.into_response(),
+            };
+            let input = Input {
+                path: params
+                    .iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+                query: req.uri().query().unwrap_or_default().to_owned(),
+                body,
+            };
+            match resolve(&state, caller, &requirement, path.as_str(), &input).await {
                 Ok(authorized) => {
+                    let mut req = req;
                     req.extensions_mut().insert(authorized);
                     next.run(req).await
                 }
@@ -269,13 +375,79 @@ enum Pending {
     Resolve(Box<(Caller, Requirement)>),
 }
 
-fn check(
+/// What the declared objects are read from.
+struct Input {
+    path: Vec<(String, String)>,
+    query: String,
+    body: Option<serde_json::Value>,
+}
+
+impl Input {
+    /// The raw values of parameter `name` at `location` (comma-separated lists split).
+    fn values(&self, location: Location, name: &str) -> Vec<String> {
+        match location {
+            Location::Path => self
+                .path
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .collect(),
+            Location::Query => form_urlencoded::parse(self.query.as_bytes())
+                .filter(|(k, _)| k == name)
+                .flat_map(|(_, v)| {
+                    v.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+            Location::Body => {
+                let scalar = |v: &serde_json::Value| match v {
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    _ => None,
+                };
+                match self.body.as_ref().and_then(|b| b.get(name)) {
+                    Some(serde_json::Value::Array(items)) => {
+                        items.iter().filter_map(scalar).collect()
+                    }
+                    Some(value) => scalar(value).into_iter().collect(),
+                    None => Vec::new(),
+                }
+            }
+        }
+    }
+}
+
+/// The request with its body read, when the requirement looks into it.
+async fn buffered(
     state: &AppState,
-    path: &str,
-    _params: &RawPathParams,
-    req: &Request,
-) -> Result<Pending, ApiError> {
-    let Some(requirement) = state.rules.get(req.method(), path) else {
+    requirement: &Requirement,
+    req: Request,
+) -> Result<(Request, Option<serde_json::Value>), ApiError> {
+    if !requirement.reads_body() {
+        return Ok((req, None));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, state.settings.body_limit)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge, "request body too large"))?;
+    // A body that is not JSON names no object; the handler's extractor refuses it.
+    let value = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
+    Ok((
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+        value,
+    ))
+}
+
+fn check(state: &AppState, path: &str, req: &Request) -> Result<Pending, ApiError> {
+    // HEAD is served as GET without a body, under GET's rule.
+    let method = if req.method() == Method::HEAD {
+        &Method::GET
+    } else {
+        req.method()
+    };
+    let Some(requirement) = state.rules.get(method, path) else {
         return Err(ApiError::internal(format!(
             "{} {path} has no declared requirement",
             req.method()
@@ -306,8 +478,7 @@ async fn resolve(
     caller: Caller,
     requirement: &Requirement,
     path: &str,
-    params: &RawPathParams,
-    query: Option<String>,
+    input: &Input,
 ) -> Result<Authorized, ApiError> {
     let now = Utc::now();
     let grants = Arc::new(relais_store::grants::effective(&state.db, caller.user.id).await?);
@@ -319,19 +490,18 @@ async fn resolve(
             "the permission `dashboard.access` is required",
         ));
     }
-    let Some(permission) = requirement.permission else {
-        return Ok(Authorized {
-            caller,
-            grants,
-            scope: Scope::Global,
-        });
-    };
-    let Some(scope) = Scope::resolve(&grants, permission, requirement.write, now) else {
-        let with = if requirement.write { " with write" } else { "" };
-        return Err(ApiError::new(
-            ErrorCode::PermissionDenied,
-            format!("the permission `{permission}`{with} is required"),
-        ));
+    let scope = match requirement.permission {
+        None => Scope::Global,
+        Some(permission) => {
+            let Some(scope) = Scope::resolve(&grants, permission, requirement.write, now) else {
+                let with = if requirement.write { " with write" } else { "" };
+                return Err(ApiError::new(
+                    ErrorCode::PermissionDenied,
+                    format!("the permission `{permission}`{with} is required"),
+                ));
+            };
+            scope
+        }
     };
     match &requirement.scope {
         ScopeRule::Any => {}
@@ -339,34 +509,131 @@ async fn resolve(
         ScopeRule::Global => {
             return Err(ApiError::new(
                 ErrorCode::OutOfScope,
-                format!("this operation needs `{permission}` granted globally"),
+                format!(
+                    "this operation needs `{}` granted globally",
+                    requirement.permission.map_or("it", |p| p.key())
+                ),
             ));
         }
         ScopeRule::NetworksQuery(name) => {
-            let asked: Vec<i64> = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
-                .filter(|(k, _)| k == name)
-                .flat_map(|(_, v)| {
-                    v.split(',')
-                        .filter_map(|id| id.trim().parse::<i64>().ok())
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            refuse_networks(&scope, name, &asked)?;
-        }
-        ScopeRule::NetworkPath(name) => {
-            let asked: Vec<i64> = params
+            let asked: Vec<i64> = input
+                .values(Location::Query, name)
                 .iter()
-                .filter(|(k, _)| k == name)
-                .filter_map(|(_, v)| v.parse().ok())
+                .filter_map(|id| id.parse::<i64>().ok())
+                .filter(|id| *id >= 1)
                 .collect();
             refuse_networks(&scope, name, &asked)?;
+            // One query for all of them, rather than one per network in each handler.
+            let found = relais_store::owners::of(&state.db, Object::Network, &asked).await?;
+            if let Some(id) = asked.iter().find(|id| !found.contains_key(id)) {
+                return Err(ApiError::not_found("network")
+                    .with_field(name.as_str(), format!("no such network: {id}")));
+            }
         }
+    }
+    for rule in &requirement.objects {
+        check_object(state, &scope, rule, input).await?;
     }
     Ok(Authorized {
         caller,
         grants,
         scope,
     })
+}
+
+/// Resolve the objects of one declaration and refuse unknown ones (404) and those outside the
+/// scope (-31), naming the parameter.
+async fn check_object(
+    state: &AppState,
+    scope: &Scope,
+    rule: &ObjectRule,
+    input: &Input,
+) -> Result<(), ApiError> {
+    let values = input.values(rule.location, &rule.parameter);
+    check_values(
+        state,
+        scope,
+        rule.object,
+        &rule.parameter,
+        rule.absent,
+        &values,
+    )
+    .await
+}
+
+async fn check_values(
+    state: &AppState,
+    scope: &Scope,
+    object: Object,
+    field: &str,
+    absent: Absent,
+    values: &[String],
+) -> Result<(), ApiError> {
+    let name = object.name();
+    let out_of_scope = |id: &str| {
+        ApiError::new(
+            ErrorCode::OutOfScope,
+            format!("this {name} is outside your scope"),
+        )
+        .with_field(field, format!("not in your scope: {id}"))
+    };
+    let unknown =
+        |id: &str| ApiError::not_found(name).with_field(field, format!("no such {name}: {id}"));
+    if values.is_empty() {
+        if absent == Absent::Operator && !scope.reaches_owner(Owner::operator()) {
+            return Err(ApiError::new(
+                ErrorCode::OutOfScope,
+                format!("a {name} of no network needs the permission granted globally"),
+            )
+            .with_field(field, "required unless your grant is global"));
+        }
+        return Ok(());
+    }
+    if object == Object::VehicleSerial {
+        let owners = relais_store::owners::of_serials(&state.db, values).await?;
+        for serial in values {
+            match owners.get(serial) {
+                None => return Err(unknown(serial)),
+                Some(owner) if !scope.reaches_owner(*owner) => return Err(out_of_scope(serial)),
+                Some(_) => {}
+            }
+        }
+        return Ok(());
+    }
+    // Ids that do not parse or lie below 1 are left to the handler's validation (-10, -11).
+    let ids: Vec<i64> = values
+        .iter()
+        .filter_map(|v| v.parse::<i64>().ok())
+        .filter(|id| *id >= 1)
+        .collect();
+    if object == Object::OrganizationalUnit {
+        let units = relais_store::units::get_many(&state.db, &ids).await?;
+        for id in &ids {
+            match units.get(id) {
+                None => return Err(unknown(&id.to_string())),
+                Some(unit) if !scope.covers(&unit.scope()) => {
+                    return Err(out_of_scope(&id.to_string()));
+                }
+                Some(_) => {}
+            }
+        }
+        return Ok(());
+    }
+    let owners = relais_store::owners::of(&state.db, object, &ids).await?;
+    let reaches = |owner: Owner| match (object, owner.network) {
+        (Object::NetworkPart, Some(network)) => scope.touches_network(network),
+        _ => scope.reaches_owner(owner),
+    };
+    for id in &ids {
+        match owners.get(id) {
+            None => return Err(unknown(&id.to_string())),
+            Some(owner) if !reaches(*owner) => {
+                return Err(out_of_scope(&id.to_string()));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 fn refuse_networks(scope: &Scope, field: &str, asked: &[i64]) -> Result<(), ApiError> {
@@ -416,6 +683,9 @@ mod tests {
             read(Permission::Trips).networks_in_query("networks"),
             write(Permission::Roles).global(),
             read(Permission::Stations).network_in_path("network_id"),
+            write(Permission::VehiclesManage)
+                .object_in_path("id", Object::Vehicle)
+                .object_in_body_or_operator("network_id", Object::Network),
         ] {
             let json = serde_json::to_value(&requirement).unwrap();
             assert_eq!(

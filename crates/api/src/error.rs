@@ -138,6 +138,7 @@ impl From<StoreError> for ApiError {
             StoreError::Missing { entity, field } => {
                 ApiError::not_found(entity).with_field(field, format!("no such {entity}"))
             }
+            StoreError::Invalid { field, problem } => ApiError::field(field, problem),
             StoreError::Closed { entity } => ApiError::new(
                 ErrorCode::Refused,
                 format!("this {entity} is closed for good: it can no longer change"),

@@ -8,8 +8,114 @@
 
 use crate::Permission;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+/// The kinds of object an operation may touch, each resolved to where it belongs ([`Owner`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Object {
+    /// A network as a whole: its settings and what belongs to no cluster.
+    Network,
+    /// The part of a network the caller reaches (a unit restricted to some of its clusters
+    /// reaches part of it): operations on a network's per-cluster data, which narrow to it.
+    NetworkPart,
+    Cluster,
+    Station,
+    Spot,
+    Vehicle,
+    /// A vehicle named by its serial number.
+    VehicleSerial,
+    Stock,
+    Maintenance,
+    SpeedZone,
+    VirtualParking,
+    PricingRule,
+    FleetAlert,
+    OutOfOrder,
+    HaulerConnection,
+    OrganizationalUnit,
+}
+
+impl Object {
+    pub const ALL: &'static [Object] = &[
+        Object::Network,
+        Object::NetworkPart,
+        Object::Cluster,
+        Object::Station,
+        Object::Spot,
+        Object::Vehicle,
+        Object::VehicleSerial,
+        Object::Stock,
+        Object::Maintenance,
+        Object::SpeedZone,
+        Object::VirtualParking,
+        Object::PricingRule,
+        Object::FleetAlert,
+        Object::OutOfOrder,
+        Object::HaulerConnection,
+        Object::OrganizationalUnit,
+    ];
+
+    /// The object's name in messages ("no such vehicle").
+    pub fn name(self) -> &'static str {
+        match self {
+            Object::Network | Object::NetworkPart => "network",
+            Object::Cluster => "cluster",
+            Object::Station => "station",
+            Object::Spot => "spot",
+            Object::Vehicle | Object::VehicleSerial => "vehicle",
+            Object::Stock => "stock",
+            Object::Maintenance => "maintenance",
+            Object::SpeedZone => "speed zone",
+            Object::VirtualParking => "virtual parking",
+            Object::PricingRule => "pricing rule",
+            Object::FleetAlert => "fleet alert",
+            Object::OutOfOrder => "out-of-order declaration",
+            Object::HaulerConnection => "hauler connection",
+            Object::OrganizationalUnit => "organizational unit",
+        }
+    }
+}
+
+/// Where an object belongs, as far as scope is concerned.
+///
+/// The rule, decided once: an object with a cluster (a cluster, its stations and spots, what
+/// stands in them, a virtual parking of a cluster, their maintenances and alerts) needs a scope
+/// that reaches that cluster; an object of the whole network (its settings, pricing, border,
+/// speed zones, stocks, hauler connections, a free-floating vehicle) needs a scope that reaches
+/// the whole network, which a unit restricted to some clusters does not; an object of no network
+/// (an operator-wide stock or parking) needs a global scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    pub network: Option<i64>,
+    pub cluster: Option<i64>,
+}
+
+impl Owner {
+    pub fn network(network: i64) -> Self {
+        Owner {
+            network: Some(network),
+            cluster: None,
+        }
+    }
+
+    pub fn cluster(network: i64, cluster: i64) -> Self {
+        Owner {
+            network: Some(network),
+            cluster: Some(cluster),
+        }
+    }
+
+    /// Belongs to no network: the operator's.
+    pub fn operator() -> Self {
+        Owner {
+            network: None,
+            cluster: None,
+        }
+    }
+}
 
 /// The contents of one organizational unit, as far as scoping is concerned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,6 +126,8 @@ pub struct UnitScope {
     pub networks: BTreeSet<i64>,
     /// Empty means every cluster of the unit's networks.
     pub clusters: BTreeSet<i64>,
+    /// The network of each cluster of `clusters`, as stored.
+    pub cluster_networks: BTreeMap<i64, i64>,
 }
 
 /// One permission given to a user (role grants are expanded into one per permission).
@@ -120,8 +228,48 @@ impl Scope {
         }
     }
 
-    pub fn allows_network(&self, network: i64) -> bool {
+    /// Whether the scope reaches anything in `network` (a unit restricted to some of its clusters
+    /// does): what a list filtered on networks needs; the list then narrows its rows.
+    pub fn touches_network(&self, network: i64) -> bool {
         self.networks().is_none_or(|n| n.contains(&network))
+    }
+
+    /// Whether the scope reaches the whole of `network`: a global scope, or a unit holding the
+    /// network without cluster restriction. What changing a network-wide object needs.
+    pub fn reaches_network(&self, network: i64) -> bool {
+        match self {
+            Scope::Global => true,
+            Scope::Units(units) => units
+                .iter()
+                .any(|u| u.networks.contains(&network) && u.clusters.is_empty()),
+        }
+    }
+
+    /// Whether the scope reaches an object belonging to `owner` (see [`Owner`] for the rule).
+    pub fn reaches_owner(&self, owner: Owner) -> bool {
+        match (owner.network, owner.cluster) {
+            (None, _) => self.is_global(),
+            (Some(network), None) => self.reaches_network(network),
+            (Some(network), Some(cluster)) => self.allows_cluster(network, cluster),
+        }
+    }
+
+    /// The clusters a list must narrow its rows to within `network`: `None` when the scope
+    /// reaches the whole network, else the clusters it reaches there (possibly none).
+    pub fn clusters_in(&self, network: i64) -> Option<BTreeSet<i64>> {
+        if self.reaches_network(network) {
+            return None;
+        }
+        let Scope::Units(units) = self else {
+            return None;
+        };
+        Some(
+            units
+                .iter()
+                .filter(|u| u.networks.contains(&network))
+                .flat_map(|u| u.clusters.iter().copied())
+                .collect(),
+        )
     }
 
     /// The ids among `networks` that this scope does not reach (empty when all are allowed).
@@ -148,25 +296,40 @@ impl Scope {
         }
     }
 
+    /// For each of `networks`, the clusters a list may show there: `None` for all of them.
+    /// Networks the scope does not touch are left out.
+    pub fn within(&self, networks: &[i64]) -> Vec<(i64, Option<BTreeSet<i64>>)> {
+        networks
+            .iter()
+            .filter(|n| self.touches_network(**n))
+            .map(|n| (*n, self.clusters_in(*n)))
+            .collect()
+    }
+
     /// Whether everything `unit` contains is within this scope: what a caller must satisfy to
-    /// see, create, change or delete that unit, or to grant within it.
+    /// see, create, change or delete that unit, or to grant within it. A unit without cluster
+    /// restriction holds its networks whole, so the scope must reach them whole; a restricted
+    /// unit holds its clusters, each of which the scope must reach in the cluster's network.
     pub fn covers(&self, unit: &UnitScope) -> bool {
-        let Scope::Units(units) = self else {
+        if self.is_global() {
             return true;
-        };
+        }
         let within = |mine: Option<BTreeSet<i64>>, theirs: &BTreeSet<i64>| {
             mine.is_none_or(|m| theirs.is_subset(&m))
         };
-        let clusters_within = unit.clusters.is_empty()
-            || units.iter().any(|u| u.clusters.is_empty())
-            || unit
-                .clusters
-                .iter()
-                .all(|c| units.iter().any(|u| u.clusters.contains(c)));
-        within(self.networks(), &unit.networks)
+        let places = if unit.clusters.is_empty() {
+            unit.networks.iter().all(|n| self.reaches_network(*n))
+        } else {
+            within(self.networks(), &unit.networks)
+                && unit.clusters.iter().all(|c| {
+                    unit.cluster_networks
+                        .get(c)
+                        .is_some_and(|n| self.allows_cluster(*n, *c))
+                })
+        };
+        places
             && within(self.app_labels(), &unit.app_labels)
             && within(self.organizations(), &unit.organizations)
-            && clusters_within
     }
 
     /// Whether this scope reaches a grant's place: a unit it covers, or, for a global grant
@@ -253,8 +416,8 @@ mod tests {
         ];
         let scope = Scope::resolve(&grants, Permission::Trips, false, Utc::now()).unwrap();
         assert_eq!(scope.networks().unwrap(), [1, 2, 5].into());
-        assert!(scope.allows_network(5));
-        assert!(!scope.allows_network(9));
+        assert!(scope.touches_network(5));
+        assert!(!scope.touches_network(9));
         assert_eq!(scope.refused_networks(&[1, 9, 5, 7]), vec![9, 7]);
         assert_eq!(scope.unit_ids().unwrap(), [1, 2].into());
     }
@@ -265,6 +428,7 @@ mod tests {
             unit_id: 1,
             networks: [1].into(),
             clusters: [10, 11].into(),
+            cluster_networks: [(10, 1), (11, 1)].into(),
             ..Default::default()
         });
         let scope = Scope::Units(vec![restricted]);
@@ -272,6 +436,54 @@ mod tests {
         assert!(!scope.allows_cluster(1, 12));
         assert!(!scope.allows_cluster(2, 10));
         assert!(Scope::Units(vec![unit(2, &[1])]).allows_cluster(1, 12));
+        // A restricted unit touches its network but does not reach it whole.
+        assert!(scope.touches_network(1));
+        assert!(!scope.reaches_network(1));
+        assert!(scope.reaches_owner(Owner::cluster(1, 10)));
+        assert!(!scope.reaches_owner(Owner::cluster(1, 12)));
+        assert!(!scope.reaches_owner(Owner::network(1)));
+        assert!(!scope.reaches_owner(Owner::operator()));
+        assert_eq!(scope.clusters_in(1), Some([10, 11].into()));
+        assert_eq!(scope.clusters_in(2), Some(BTreeSet::new()));
+        assert_eq!(Scope::Units(vec![unit(2, &[1])]).clusters_in(1), None);
+    }
+
+    #[test]
+    fn a_restricted_scope_covers_only_units_as_narrow() {
+        let restricted = Scope::Units(vec![Arc::new(UnitScope {
+            unit_id: 1,
+            networks: [1].into(),
+            clusters: [10].into(),
+            cluster_networks: [(10, 1)].into(),
+            ..Default::default()
+        })]);
+        let whole = UnitScope {
+            unit_id: 7,
+            networks: [1].into(),
+            ..Default::default()
+        };
+        assert!(!restricted.covers(&whole), "widening to the whole network");
+        let same = UnitScope {
+            clusters: [10].into(),
+            cluster_networks: [(10, 1)].into(),
+            ..whole.clone()
+        };
+        assert!(restricted.covers(&same));
+        let other = UnitScope {
+            clusters: [11].into(),
+            cluster_networks: [(11, 1)].into(),
+            ..whole.clone()
+        };
+        assert!(!restricted.covers(&other));
+        // A cluster of another network is not covered by a scope of network 1.
+        let network_wide = Scope::Units(vec![unit(2, &[1])]);
+        let foreign = UnitScope {
+            clusters: [5].into(),
+            cluster_networks: [(5, 2)].into(),
+            ..whole.clone()
+        };
+        assert!(!network_wide.covers(&foreign));
+        assert!(network_wide.covers(&same));
     }
 
     #[test]

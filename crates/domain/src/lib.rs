@@ -13,5 +13,5 @@ pub mod permission;
 pub mod pricing;
 pub mod reference;
 
-pub use access::{Grant, Scope, UnitScope};
+pub use access::{Grant, Object, Owner, Scope, UnitScope};
 pub use permission::Permission;

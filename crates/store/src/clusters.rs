@@ -55,9 +55,12 @@ async fn open(db: &impl ConnectionTrait, id: i64) -> Result<cluster::Model> {
 }
 
 /// The clusters of `networks`, decommissioned ones included, by name then id.
-pub async fn list(db: &impl ConnectionTrait, networks: &[i64]) -> Result<Vec<cluster::Model>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    within: &crate::Within,
+) -> Result<Vec<cluster::Model>> {
     Ok(cluster::Entity::find()
-        .filter(cluster::Column::NetworkId.is_in(networks.iter().copied()))
+        .filter(within.condition(cluster::Column::NetworkId, cluster::Column::Id))
         .order_by_asc(cluster::Column::Name)
         .order_by_asc(cluster::Column::Id)
         .all(db)
@@ -68,12 +71,12 @@ pub async fn list(db: &impl ConnectionTrait, networks: &[i64]) -> Result<Vec<clu
 /// only those with (or without) a badge reader when asked; by name then id.
 pub async fn search(
     db: &impl ConnectionTrait,
-    networks: &[i64],
+    within: &crate::Within,
     name: &str,
     badge_reader: Option<bool>,
 ) -> Result<Vec<cluster::Model>> {
     let mut query = cluster::Entity::find()
-        .filter(cluster::Column::NetworkId.is_in(networks.iter().copied()))
+        .filter(within.condition(cluster::Column::NetworkId, cluster::Column::Id))
         .filter(
             Expr::expr(Func::lower(Expr::col(cluster::Column::Name)))
                 .like(like_pattern(&name.to_lowercase())),

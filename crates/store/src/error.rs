@@ -16,6 +16,13 @@ pub enum StoreError {
         entity: &'static str,
         field: &'static str,
     },
+    /// A value of the request is refused by the data (a cluster of another network, say);
+    /// names the field at fault.
+    #[error("{field}: {problem}")]
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
     /// The object is closed for good (a closed network): no further change.
     #[error("this {entity} is closed")]
     Closed { entity: &'static str },

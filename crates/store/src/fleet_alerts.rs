@@ -14,6 +14,7 @@ use crate::entity::{cluster, fleet_alert, spot, station, user, vehicle};
 use crate::error::{Result, StoreError};
 use crate::networks;
 use crate::pagination::{Keyset, PageOf, SortDir};
+use crate::within::Within;
 use chrono::{DateTime, Utc};
 use relais_domain::alerts::{AlertSeverity, AlertType};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
@@ -97,11 +98,11 @@ pub struct AlertView {
     pub resolved_by_email: Option<String>,
 }
 
-/// The open alerts of `networks`, newest first.
-pub async fn current(db: &impl ConnectionTrait, networks: &[i64]) -> Result<Vec<AlertView>> {
+/// The open alerts `within` the caller's reach, newest first.
+pub async fn current(db: &impl ConnectionTrait, within: &Within) -> Result<Vec<AlertView>> {
     use fleet_alert::Column as C;
     let alerts = fleet_alert::Entity::find()
-        .filter(C::NetworkId.is_in(networks.iter().copied()))
+        .filter(within.condition(C::NetworkId, C::ClusterId))
         .filter(C::ResolvedAt.is_null())
         .order_by_desc(C::CreatedAt)
         .order_by_desc(C::Id)
@@ -123,7 +124,7 @@ pub enum HistorySort {
 /// included.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryFilter {
-    pub networks: Vec<i64>,
+    pub within: Within,
     pub alert_type: Option<AlertType>,
     pub severity: Option<AlertSeverity>,
     pub created_from: Option<DateTime<Utc>>,
@@ -152,7 +153,7 @@ pub async fn history(
 ) -> Result<PageOf<AlertView>> {
     use fleet_alert::Column as C;
     let mut query = fleet_alert::Entity::find()
-        .filter(C::NetworkId.is_in(filter.networks.iter().copied()))
+        .filter(filter.within.condition(C::NetworkId, C::ClusterId))
         .filter(C::ResolvedAt.is_not_null());
     if let Some(t) = filter.alert_type {
         query = query.filter(C::AlertType.eq(t.as_str()));
@@ -242,13 +243,11 @@ pub async fn history(
 
 /// Mark alerts `ids` resolved by `user_id`, now. Every alert must exist (404 naming
 /// `alert_ids`) and be open (-41 naming the resolved ones); the networks must be open.
-/// `allowed` says whether a network is within the caller's scope: an alert outside is reported
-/// by [`ResolveError::OutOfScope`] before anything changes.
+/// The caller's scope over the alerts is checked before (declared objects).
 pub async fn resolve(
     db: &DatabaseConnection,
     ids: &[i64],
     user_id: i64,
-    allowed: impl Fn(i64) -> bool,
 ) -> std::result::Result<Vec<fleet_alert::Model>, ResolveError> {
     use fleet_alert::Column as C;
     let txn = db.begin().await.map_err(StoreError::from)?;
@@ -266,14 +265,6 @@ pub async fn resolve(
         .collect();
     if !missing.is_empty() {
         return Err(ResolveError::Missing(missing));
-    }
-    let outside: Vec<i64> = alerts
-        .iter()
-        .filter(|a| !allowed(a.network_id))
-        .map(|a| a.id)
-        .collect();
-    if !outside.is_empty() {
-        return Err(ResolveError::OutOfScope(outside));
     }
     let resolved: Vec<i64> = alerts
         .iter()
@@ -311,8 +302,6 @@ pub async fn resolve(
 pub enum ResolveError {
     #[error("no such fleet alert: {0:?}")]
     Missing(Vec<i64>),
-    #[error("fleet alerts outside your scope: {0:?}")]
-    OutOfScope(Vec<i64>),
     #[error("fleet alerts already resolved: {0:?}")]
     AlreadyResolved(Vec<i64>),
     #[error(transparent)]

@@ -287,10 +287,16 @@ pub async fn delete_speed_zone(
 /// The virtual parkings of network `network_id` (which must exist), oldest first.
 pub async fn virtual_parkings(
     db: &impl ConnectionTrait,
-    network_id: i64,
+    within: &crate::Within,
 ) -> Result<Vec<VirtualParking>> {
-    existing_network(db, network_id).await?;
-    parking_rows(db, network_id)
+    virtual_parking::Entity::find()
+        .filter(within.condition(
+            virtual_parking::Column::NetworkId,
+            virtual_parking::Column::ClusterId,
+        ))
+        .filter(virtual_parking::Column::DeletedAt.is_null())
+        .order_by_asc(virtual_parking::Column::Id)
+        .all(db)
         .await?
         .into_iter()
         .map(parking_of)

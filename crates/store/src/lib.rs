@@ -22,6 +22,7 @@ pub mod network_vehicles;
 pub mod networks;
 pub mod notifications;
 pub mod out_of_orders;
+pub mod owners;
 pub mod pagination;
 pub mod partner;
 pub mod pricing;
@@ -35,8 +36,10 @@ pub mod tokens;
 pub mod units;
 pub mod users;
 pub mod vehicles;
+pub mod within;
 
 pub use db::{Db, connect};
 pub use error::StoreError;
 pub use pagination::{Keyset, PageOf, SortDir};
 pub use sea_orm::DatabaseConnection;
+pub use within::Within;

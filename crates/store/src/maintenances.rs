@@ -308,9 +308,17 @@ pub struct Current {
 }
 
 /// The open maintenances of `networks` whose target is not decommissioned, oldest first.
-pub async fn current(db: &impl ConnectionTrait, networks: &[i64]) -> Result<Vec<Current>> {
+pub async fn current(db: &impl ConnectionTrait, within: &crate::Within) -> Result<Vec<Current>> {
+    use crate::within::in_clusters;
+    use maintenance::Column as C;
+    use sea_orm::sea_query::{Expr, ExprTrait};
     let open = maintenance::Entity::find()
-        .filter(maintenance::Column::NetworkId.is_in(networks.iter().copied()))
+        .filter(within.condition_with(C::NetworkId, |clusters| {
+            sea_orm::Condition::any()
+                .add(Expr::col(C::StationId).in_subquery(in_clusters::stations(clusters)))
+                .add(Expr::col(C::SpotId).in_subquery(in_clusters::spots(clusters)))
+                .add(Expr::col(C::VehicleId).in_subquery(in_clusters::vehicles(clusters)))
+        }))
         .filter(maintenance::Column::ClosedAt.is_null())
         .order_by_asc(maintenance::Column::OpenedAt)
         .order_by_asc(maintenance::Column::Id)

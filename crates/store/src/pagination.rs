@@ -6,10 +6,10 @@
 //! sub-query, so the client only ever carries one key and a page never skips nor repeats a row
 //! even when many rows share a sort value.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, Iterable, Order, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 /// Direction of an order.
@@ -75,15 +75,19 @@ impl Keyset {
             select = match sort {
                 None => select.filter(after_pk(self.primary_key_dir, last)),
                 Some((column, dir)) => {
+                    // The cursor's sort value is read under the list's own filters (scope
+                    // included): a cursor row the list cannot show behaves as an unknown id.
+                    let filtered = select.clone();
                     let last_value = || {
                         Expr::SubQuery(
                             None,
                             Box::new(
-                                Query::select()
+                                filtered
+                                    .clone()
+                                    .select_only()
                                     .column(column)
-                                    .from(E::default())
-                                    .and_where(pk.eq(last))
-                                    .to_owned()
+                                    .filter(pk.eq(last))
+                                    .into_query()
                                     .into(),
                             ),
                         )

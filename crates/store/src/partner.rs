@@ -34,37 +34,33 @@ pub async fn account_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Optio
         .map(|m| m.company_id))
 }
 
-/// A new account company named `company` with a manager user `email` (created, or an existing
-/// user without a partner account).
+/// A new account company named `company` with a new manager user `email`. An email that
+/// already belongs to a user is refused (`Conflict` on `email`): whoever sets up a partner
+/// account gets its token, so the manager must be a new user, never an existing one (staff,
+/// rider or another partner) whose credential this would hand out.
 pub async fn create_account(
     db: &DatabaseConnection,
     company: &str,
     email: &str,
 ) -> Result<(partner_company::Model, user::Model)> {
     let email = relais_domain::credentials::normalize_email(email);
-    let existing = user::Entity::find()
-        .filter(user::Column::Email.eq(email.clone()))
-        .one(db)
-        .await?;
-    let user = match existing {
-        Some(user) => {
-            if account_of(db, user.id).await?.is_some() {
-                return Err(StoreError::Conflict { field: "email" });
-            }
-            user
-        }
-        None => {
-            crate::users::create(
-                db,
-                NewUser {
-                    email: email.clone(),
-                    ..Default::default()
-                },
-            )
-            .await?
-        }
-    };
     let txn = db.begin().await?;
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(email.clone()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::Conflict { field: "email" });
+    }
+    let user = crate::users::create(
+        &txn,
+        NewUser {
+            email: email.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
     let now = Utc::now();
     let company = insert_company(
         &txn,

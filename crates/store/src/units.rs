@@ -1,7 +1,10 @@
 //! Organizational units: named sets of app labels, organizations, networks and clusters that
 //! grants are scoped to.
 
-use crate::entity::{organizational_unit as ou, organizational_unit_item as item, user_grant};
+use crate::entity::{
+    app_label, cluster, network, organizational_unit as ou, organizational_unit_item as item,
+    user_grant,
+};
 use crate::error::{Result, StoreError, conflict_on};
 use chrono::{DateTime, Utc};
 use relais_domain::UnitScope;
@@ -9,7 +12,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const APP_LABEL: &str = "app_label";
 const ORGANIZATION: &str = "organization";
@@ -31,6 +34,8 @@ pub struct Unit {
     pub id: i64,
     pub name: String,
     pub contents: UnitContents,
+    /// The network of each cluster of the contents.
+    pub cluster_networks: BTreeMap<i64, i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -44,8 +49,95 @@ impl Unit {
             organizations: self.contents.organizations.clone(),
             networks: self.contents.networks.clone(),
             clusters: self.contents.clusters.clone(),
+            cluster_networks: self.cluster_networks.clone(),
         }
     }
+}
+
+/// Check that everything `contents` names exists and that each cluster belongs to one of its
+/// networks; answer the network of each cluster.
+pub async fn check_contents(
+    db: &impl ConnectionTrait,
+    contents: &UnitContents,
+) -> Result<BTreeMap<i64, i64>> {
+    let found: BTreeSet<i64> = network::Entity::find()
+        .select_only()
+        .column(network::Column::Id)
+        .filter(network::Column::Id.is_in(contents.networks.iter().copied()))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    if let Some(id) = contents.networks.difference(&found).next() {
+        return Err(StoreError::Invalid {
+            field: "networks",
+            problem: format!("no such network: {id}"),
+        });
+    }
+    let found: BTreeSet<i64> = app_label::Entity::find()
+        .select_only()
+        .column(app_label::Column::Id)
+        .filter(app_label::Column::Id.is_in(contents.app_labels.iter().copied()))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    if let Some(id) = contents.app_labels.difference(&found).next() {
+        return Err(StoreError::Invalid {
+            field: "app_labels",
+            problem: format!("no such app label: {id}"),
+        });
+    }
+    // Organizations come with their own issue; until they exist, no id names one.
+    if let Some(id) = contents.organizations.iter().next() {
+        return Err(StoreError::Invalid {
+            field: "organizations",
+            problem: format!("no such organization: {id}"),
+        });
+    }
+    let cluster_networks = cluster_networks(db, &contents.clusters).await?;
+    for id in &contents.clusters {
+        match cluster_networks.get(id) {
+            None => {
+                return Err(StoreError::Invalid {
+                    field: "clusters",
+                    problem: format!("no such cluster: {id}"),
+                });
+            }
+            Some(network) if !contents.networks.contains(network) => {
+                return Err(StoreError::Invalid {
+                    field: "clusters",
+                    problem: format!(
+                        "cluster {id} belongs to network {network}, which the unit does not hold"
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(cluster_networks)
+}
+
+/// The network of each of `clusters` that exists.
+pub async fn cluster_networks(
+    db: &impl ConnectionTrait,
+    clusters: &BTreeSet<i64>,
+) -> Result<BTreeMap<i64, i64>> {
+    if clusters.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(cluster::Entity::find()
+        .select_only()
+        .column(cluster::Column::Id)
+        .column(cluster::Column::NetworkId)
+        .filter(cluster::Column::Id.is_in(clusters.iter().copied()))
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// Every unit, by name.
@@ -79,6 +171,7 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<Option<Unit>> {
 
 pub async fn create(db: &DatabaseConnection, name: &str, contents: &UnitContents) -> Result<Unit> {
     let txn = db.begin().await?;
+    let cluster_networks = check_contents(&txn, contents).await?;
     let now = Utc::now();
     let model = ou::ActiveModel {
         name: Set(name.to_owned()),
@@ -95,6 +188,7 @@ pub async fn create(db: &DatabaseConnection, name: &str, contents: &UnitContents
         id: model.id,
         name: model.name,
         contents: contents.clone(),
+        cluster_networks,
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
@@ -114,6 +208,7 @@ pub async fn update(
         .ok_or(StoreError::NotFound {
             entity: "organizational unit",
         })?;
+    let cluster_networks = check_contents(&txn, contents).await?;
     let model = ou::ActiveModel {
         id: Set(existing.id),
         name: Set(name.to_owned()),
@@ -133,6 +228,7 @@ pub async fn update(
         id,
         name: model.name,
         contents: contents.clone(),
+        cluster_networks,
         created_at: model.created_at,
         updated_at: model.updated_at,
     })
@@ -210,10 +306,25 @@ async fn with_contents(db: &impl ConnectionTrait, units: Vec<ou::Model>) -> Resu
             set.insert(row.item_id);
         }
     }
+    let clusters: BTreeSet<i64> = contents
+        .values()
+        .flat_map(|c| c.clusters.iter().copied())
+        .collect();
+    let networks = cluster_networks(db, &clusters).await?;
     Ok(units
         .into_iter()
-        .map(|u| Unit {
-            contents: contents.remove(&u.id).unwrap_or_default(),
+        .map(|u| {
+            let contents = contents.remove(&u.id).unwrap_or_default();
+            let cluster_networks = contents
+                .clusters
+                .iter()
+                .filter_map(|c| networks.get(c).map(|n| (*c, *n)))
+                .collect();
+            (u, contents, cluster_networks)
+        })
+        .map(|(u, contents, cluster_networks)| Unit {
+            contents,
+            cluster_networks,
             id: u.id,
             name: u.name,
             created_at: u.created_at,

@@ -4,7 +4,10 @@ use crate::entity::user;
 use crate::error::{Result, conflict_on};
 use chrono::{DateTime, Utc};
 use relais_domain::credentials::normalize_email;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
 /// What it takes to create a user.
 #[derive(Debug, Clone, Default)]
@@ -19,7 +22,7 @@ pub struct NewUser {
     pub app_label_id: Option<i64>,
 }
 
-pub async fn create(db: &DatabaseConnection, new: NewUser) -> Result<user::Model> {
+pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model> {
     let now = Utc::now();
     user::ActiveModel {
         email: Set(normalize_email(&new.email)),

@@ -87,11 +87,19 @@ pub async fn register(db: &impl ConnectionTrait, new: NewVehicle) -> Result<vehi
 /// where they stand.
 pub async fn list(
     db: &impl ConnectionTrait,
-    networks: &[i64],
+    within: &crate::Within,
     decommissioned: bool,
 ) -> Result<Vec<VehicleRow>> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
     let mut query = vehicle::Entity::find()
-        .filter(vehicle::Column::NetworkId.is_in(networks.iter().copied()))
+        .filter(
+            within.condition_with(vehicle::Column::NetworkId, |clusters| {
+                sea_orm::Condition::all().add(
+                    Expr::col((vehicle::Entity, vehicle::Column::Id))
+                        .in_subquery(crate::within::in_clusters::vehicles(clusters)),
+                )
+            }),
+        )
         .order_by_asc(vehicle::Column::Serial)
         .order_by_asc(vehicle::Column::Id);
     query = if decommissioned {

@@ -21,10 +21,10 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use relais_domain::Permission;
 use relais_domain::alerts::{AlertSeverity, AlertType};
+use relais_domain::{Object, Permission};
 use relais_store::fleet_alerts::{AlertView, HistoryFilter, HistorySort, ResolveError};
-use relais_store::{Keyset, StoreError};
+use relais_store::{Keyset, Within};
 use serde::{Deserialize, Serialize};
 use serde_with::{DisplayFromStr, serde_as};
 use utoipa::{IntoParams, ToSchema};
@@ -239,22 +239,14 @@ impl From<AlertView> for FleetAlert {
     }
 }
 
-/// The networks asked for: unique, each at least 1, each existing (404 naming `networks`).
-async fn asked_networks(state: &AppState, networks: &CommaSeparated<i64>) -> ApiResult<Vec<i64>> {
+/// The part of the networks asked for (unique, each at least 1; their existence and scope are
+/// checked by the declaration) that the caller may see.
+fn asked_networks(auth: &Authorized, networks: &CommaSeparated<i64>) -> ApiResult<Within> {
     unique_id_list(networks).map_err(|err| {
         let problem = err.message.map(|m| m.to_string()).unwrap_or_default();
         ApiError::field("networks", problem)
     })?;
-    for &id in networks.as_slice() {
-        relais_store::networks::existing(&state.db, id)
-            .await
-            .map_err(|err| match err {
-                StoreError::NotFound { .. } => ApiError::not_found("network")
-                    .with_field("networks", format!("no such network: {id}")),
-                other => other.into(),
-            })?;
-    }
-    Ok(networks.0.clone())
+    Ok(auth.within(networks.as_slice()))
 }
 
 /// Get fleet alerts
@@ -272,10 +264,11 @@ async fn asked_networks(state: &AppState, networks: &CommaSeparated<i64>) -> Api
         (status = 422, description = "Repeated or invalid network id (-11)", body = ErrorBody)))]
 pub async fn get_fleet_alerts(
     State(state): State<AppState>,
+    auth: Authorized,
     ValidQuery(query): ValidQuery<AlertsQuery>,
 ) -> ApiResult<Json<Envelope<Vec<FleetAlert>>>> {
-    let networks = asked_networks(&state, &query.networks).await?;
-    let alerts = relais_store::fleet_alerts::current(&state.db, &networks).await?;
+    let within = asked_networks(&auth, &query.networks)?;
+    let alerts = relais_store::fleet_alerts::current(&state.db, &within).await?;
     Ok(ok(alerts.into_iter().map(FleetAlert::from).collect()))
 }
 
@@ -304,10 +297,11 @@ fn end_of(day: NaiveDate) -> DateTime<Utc> {
         (status = 422, description = "Invalid query (-11)", body = ErrorBody)))]
 pub async fn get_fleet_alerts_history(
     State(state): State<AppState>,
+    auth: Authorized,
     ValidQuery(page): ValidQuery<KeysetQuery>,
     ValidQuery(q): ValidQuery<HistoryQuery>,
 ) -> ApiResult<Paged<FleetAlert>> {
-    let networks = asked_networks(&state, &q.networks).await?;
+    let within = asked_networks(&auth, &q.networks)?;
     for (field, min, max) in [
         (
             "creation_date_max",
@@ -323,7 +317,7 @@ pub async fn get_fleet_alerts_history(
         }
     }
     let filter = HistoryFilter {
-        networks,
+        within,
         alert_type: q.alert_type,
         severity: q.alert_severity,
         created_from: q.creation_date_min.map(start_of),
@@ -372,7 +366,7 @@ fn id_list(ids: &[i64]) -> String {
     summary = "Resolve alerts",
     description = "Mark the specified alerts as resolved.\n\nEvery alert must exist (404 naming `alert_ids`), belong to a network within the caller's scope of `vehicles.alerts` with write (-31) that is not closed (-41), and be open: an alert already resolved is refused (-41 naming `alert_ids`), and then nothing changes. Records who resolved them and when.",
     request_body(content = ResolveAlerts, description = "Ids of alerts to solve."),
-    extensions(("x-permission" = json!(write(Permission::VehiclesAlerts)))),
+    extensions(("x-permission" = json!(write(Permission::VehiclesAlerts).object_in_body("alert_ids", Object::FleetAlert)))),
     responses(
         (status = 200, description = "The alerts are resolved", body = Done),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -386,30 +380,19 @@ pub async fn resolve_alerts(
     auth: Authorized,
     ValidJson(body): ValidJson<ResolveAlerts>,
 ) -> ApiResult<Json<Done>> {
-    let scope = auth.scope.clone();
-    relais_store::fleet_alerts::resolve(&state.db, &body.alert_ids, auth.user_id(), |n| {
-        scope.allows_network(n)
-    })
-    .await
-    .map_err(|err| match err {
-        ResolveError::Missing(ids) => ApiError::not_found("fleet alert").with_field(
-            "alert_ids",
-            format!("no such fleet alert: {}", id_list(&ids)),
-        ),
-        ResolveError::OutOfScope(ids) => ApiError::new(
-            ErrorCode::OutOfScope,
-            format!(
-                "fleet alerts {} belong to networks outside your scope",
-                id_list(&ids)
+    relais_store::fleet_alerts::resolve(&state.db, &body.alert_ids, auth.user_id())
+        .await
+        .map_err(|err| match err {
+            ResolveError::Missing(ids) => ApiError::not_found("fleet alert").with_field(
+                "alert_ids",
+                format!("no such fleet alert: {}", id_list(&ids)),
             ),
-        )
-        .with_field("alert_ids", "not in your scope"),
-        ResolveError::AlreadyResolved(ids) => ApiError::new(
-            ErrorCode::Refused,
-            format!("fleet alerts {} are already resolved", id_list(&ids)),
-        )
-        .with_field("alert_ids", format!("already resolved: {}", id_list(&ids))),
-        ResolveError::Store(e) => e.into(),
-    })?;
+            ResolveError::AlreadyResolved(ids) => ApiError::new(
+                ErrorCode::Refused,
+                format!("fleet alerts {} are already resolved", id_list(&ids)),
+            )
+            .with_field("alert_ids", format!("already resolved: {}", id_list(&ids))),
+            ResolveError::Store(e) => e.into(),
+        })?;
     Ok(done())
 }

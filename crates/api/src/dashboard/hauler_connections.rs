@@ -15,7 +15,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::Permission;
+use relais_domain::{Object, Permission};
 use relais_store::entity::hauler_connection;
 use relais_store::haulers::Status;
 use serde::{Deserialize, Serialize};
@@ -154,12 +154,17 @@ pub async fn get_hauler_connections(
     auth: Authorized,
     ValidQuery(query): ValidQuery<ConnectionsQuery>,
 ) -> ApiResult<Json<Envelope<Vec<HaulerConnection>>>> {
-    let scope = auth.scope.networks();
-    let networks: Option<Vec<i64>> = match (query.networks, scope) {
+    // Connections belong to whole networks: a unit restricted to some clusters sees none.
+    let networks: Option<Vec<i64>> = match (query.networks, auth.scope.networks()) {
         (Some(asked), _) => Some(asked.0),
         (None, Some(scope)) => Some(scope.into_iter().collect()),
         (None, None) => None,
-    };
+    }
+    .map(|ids| {
+        ids.into_iter()
+            .filter(|n| auth.scope.reaches_network(*n))
+            .collect()
+    });
     let rows = relais_store::haulers::list(
         &state.db,
         networks.as_deref(),
@@ -173,22 +178,11 @@ pub async fn get_hauler_connections(
     Ok(ok(out))
 }
 
-async fn in_scope(state: &AppState, auth: &Authorized, id: i64) -> ApiResult<()> {
-    let c = relais_store::haulers::connection(&state.db, id).await?;
-    if !auth.scope.allows_network(c.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            "this connection's network is outside your scope",
-        ));
-    }
-    Ok(())
-}
-
 #[utoipa::path(post, path = "/dashboard/hauler-connections/{connection_id}/approve", tag = TAG,
     summary = "Approve hauler connection",
-    description = "Approve a pending (or previously denied) connection: records the approving user and the time, and gives each of the hauler's users `dashboard.access`, `stocks.vehicles` and `vehicles.manage` (read) in an organizational unit holding just the connection's network. Another state answers -41 (409); a closed network -41. Needs `networks.manage` with write over the connection's network (-31 otherwise).",
+    description = "Approve a pending (or previously denied) connection: records the approving user and the time, and gives each of the hauler's users `dashboard.access`, `stocks.vehicles` and `vehicles.manage` (read) in an organizational unit holding just the connection's network. Another state answers -41 (409); a closed network -41. Needs `networks.manage` with write over the connection's network (-31 otherwise), and the approver must hold, over that network, each permission the approval gives (-30 naming those lacking), as for granting.",
     params(ConnectionPath),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage))), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("connection_id", Object::HaulerConnection))), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The approved connection", body = Envelope<HaulerConnection>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -200,7 +194,27 @@ pub async fn approve_hauler_connection(
     auth: Authorized,
     ValidPath(path): ValidPath<ConnectionPath>,
 ) -> ApiResult<Json<Envelope<HaulerConnection>>> {
-    in_scope(&state, &auth, path.connection_id).await?;
+    // Approving grants the hauler's users what the approver must hold there (as granting does).
+    let connection = relais_store::haulers::connection(&state.db, path.connection_id).await?;
+    let lacking: Vec<&str> = relais_store::haulers::GRANTED
+        .iter()
+        .filter(|p| {
+            !auth
+                .scope_of(**p, false)
+                .is_some_and(|s| s.reaches_network(connection.network_id))
+        })
+        .map(|p| p.key())
+        .collect();
+    if !lacking.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::PermissionDenied,
+            format!(
+                "approving gives the hauler's users what you must hold over the network; \
+                 lacking: {}",
+                lacking.join(", ")
+            ),
+        ));
+    }
     let row =
         relais_store::haulers::approve(&state.db, path.connection_id, auth.user_id(), Utc::now())
             .await?;
@@ -211,7 +225,7 @@ pub async fn approve_hauler_connection(
     summary = "Deny hauler connection",
     description = "Deny a pending connection (records the time). Another state answers -41 (409): revoke an approved one. Needs `networks.manage` with write over the connection's network (-31 otherwise).",
     params(ConnectionPath),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage))), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("connection_id", Object::HaulerConnection))), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The denied connection", body = Envelope<HaulerConnection>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -220,10 +234,8 @@ pub async fn approve_hauler_connection(
         (status = 409, description = "Not pending, or network closed (-41)", body = ErrorBody)))]
 pub async fn deny_hauler_connection(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<ConnectionPath>,
 ) -> ApiResult<Json<Envelope<HaulerConnection>>> {
-    in_scope(&state, &auth, path.connection_id).await?;
     let row = relais_store::haulers::deny(&state.db, path.connection_id, Utc::now()).await?;
     Ok(ok(item(&state, row).await?))
 }
@@ -232,7 +244,7 @@ pub async fn deny_hauler_connection(
     summary = "Revoke hauler connection",
     description = "Revoke an approved connection (records the time): the hauler's users lose the grants it gave and its organizational unit is deleted. The hauler may ask again. Another state answers -41 (409). Needs `networks.manage` with write over the connection's network (-31 otherwise).",
     params(ConnectionPath),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage))), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("connection_id", Object::HaulerConnection))), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The revoked connection", body = Envelope<HaulerConnection>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -241,10 +253,8 @@ pub async fn deny_hauler_connection(
         (status = 409, description = "Not approved (-41)", body = ErrorBody)))]
 pub async fn revoke_hauler_connection(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<ConnectionPath>,
 ) -> ApiResult<Json<Envelope<HaulerConnection>>> {
-    in_scope(&state, &auth, path.connection_id).await?;
     let row = relais_store::haulers::revoke(&state.db, path.connection_id, Utc::now()).await?;
     Ok(ok(item(&state, row).await?))
 }

@@ -15,14 +15,14 @@
 
 use crate::access::{Authorized, read, write};
 use crate::envelope::{Done, Envelope, done, ok};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{CommaSeparated, ValidJson, ValidPath, ValidQuery, language, unique_id_list};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::Permission;
 use relais_domain::maintenance::{MaintenanceSeverity, MaintenanceTargetType, label};
+use relais_domain::{Object, Permission};
 use relais_store::maintenances::{Current, NewMaintenance, Target};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -204,14 +204,6 @@ where
         .map_err(|err| ApiError::internal(format!("stored maintenance value: {err}")))
 }
 
-/// Whether the caller's scope reaches the target: its cluster when it has one, else its network.
-fn target_in_scope(auth: &Authorized, target: &Target) -> bool {
-    match &target.cluster {
-        Some(cluster) => auth.scope.allows_cluster(target.network_id, cluster.id),
-        None => auth.scope.allows_network(target.network_id),
-    }
-}
-
 fn item(m: relais_store::entity::maintenance::Model, key: String) -> ApiResult<MaintenanceItem> {
     let (target_type, target_id) = match (m.station_id, m.spot_id, m.vehicle_id) {
         (Some(id), _, _) => (MaintenanceTargetType::Station, id),
@@ -258,7 +250,8 @@ pub async fn get_current_maintenances(
     auth: Authorized,
     ValidQuery(query): ValidQuery<CurrentQuery>,
 ) -> ApiResult<Json<Envelope<Vec<CurrentMaintenance>>>> {
-    let current = relais_store::maintenances::current(&state.db, query.networks.as_slice()).await?;
+    let within = auth.within(query.networks.as_slice());
+    let current = relais_store::maintenances::current(&state.db, &within).await?;
     let mut out = Vec::with_capacity(current.len());
     for Current {
         maintenance,
@@ -266,9 +259,6 @@ pub async fn get_current_maintenances(
         target,
     } in current
     {
-        if !target_in_scope(&auth, &target) {
-            continue;
-        }
         let target_type = match (maintenance.station_id, maintenance.spot_id) {
             (Some(_), _) => MaintenanceTargetType::Station,
             (_, Some(_)) => MaintenanceTargetType::Spot,
@@ -383,23 +373,14 @@ pub async fn open_maintenance(
             format!("maintenance type `{}` applies to a {type_target}", kind.key),
         ));
     }
-    let target = relais_store::maintenances::target(
-        &state.db,
-        body.target_type,
-        body.target_id,
-        "target_id",
-    )
-    .await?;
-    if !target_in_scope(&auth, &target) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!(
-                "{} {} belongs to a network or cluster outside your scope",
-                body.target_type, body.target_id
-            ),
-        )
-        .with_field("target_id", "not in your scope"));
-    }
+    // The target's kind is in the body: checked here, by the declared objects' rule.
+    let object = match body.target_type {
+        MaintenanceTargetType::Station => Object::Station,
+        MaintenanceTargetType::Spot => Object::Spot,
+        MaintenanceTargetType::Vehicle => Object::Vehicle,
+    };
+    auth.reach(&state, object, Some(body.target_id), "target_id")
+        .await?;
     let opened = relais_store::maintenances::open(
         &state.db,
         NewMaintenance {
@@ -424,7 +405,7 @@ pub async fn open_maintenance(
     summary = "Close a maintenance",
     description = "relais extension: close an open maintenance.\n\nSets its closing date and author; closing it again is refused (-41), as is any change in a closed network (-41). A vehicle whose last open maintenance this was goes back from `maintenance` to `available`. Needs `maintenances` with write over the maintenance's network. Answers the maintenance.",
     params(MaintenancePath),
-    extensions(("x-permission" = json!(write(Permission::Maintenances))), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(write(Permission::Maintenances).object_in_path("id", Object::Maintenance))), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "Closed", body = Envelope<MaintenanceItem>),
         (status = 400, description = "Malformed `id` (-10)", body = ErrorBody),
@@ -438,16 +419,6 @@ pub async fn close_maintenance(
     auth: Authorized,
     ValidPath(path): ValidPath<MaintenancePath>,
 ) -> ApiResult<Json<Envelope<MaintenanceItem>>> {
-    let found = relais_store::maintenances::get(&state.db, path.id).await?;
-    if !auth.scope.allows_network(found.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!(
-                "maintenance {} belongs to a network outside your scope",
-                path.id
-            ),
-        ));
-    }
     let closed =
         relais_store::maintenances::close(&state.db, path.id, auth.user_id(), Utc::now()).await?;
     let kind = relais_store::maintenances::type_of(&state.db, closed.type_id).await?;

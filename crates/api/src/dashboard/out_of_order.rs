@@ -6,13 +6,13 @@
 
 use crate::access::{Authorized, write};
 use crate::envelope::{Envelope, ok};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ValidJson, ValidPath};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::Permission;
+use relais_domain::{Object, Permission};
 use relais_store::entity::out_of_order;
 use relais_store::out_of_orders::OutOfOrderChange;
 use serde::{Deserialize, Serialize};
@@ -113,7 +113,7 @@ pub struct UpdateOutOfOrderRequest {
     description = "Update an out of order. Each field is optional: an absent field keeps its value, `null` clears it. `end_date` must come after the out of order's `start_date`. The out of order's network must be within the caller's scope of `networks.manage` with write (-31 otherwise) and not closed (-41).",
     params(OutOfOrderPath),
     request_body(content = UpdateOutOfOrderRequest, description = "The out of order date."),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage)))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("id", Object::OutOfOrder)))),
     responses(
         (status = 200, description = "The out of order, changed", body = Envelope<OutOfOrder>),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -131,12 +131,6 @@ pub async fn update_out_of_order(
     let current = relais_store::out_of_orders::get(&state.db, path.id)
         .await?
         .ok_or_else(|| ApiError::not_found("out of order"))?;
-    if !auth.scope.allows_network(current.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            "this out of order's network is outside your scope",
-        ));
-    }
     if let Some(Some(end)) = body.end_date
         && end <= current.start_date
     {

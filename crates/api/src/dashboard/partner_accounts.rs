@@ -28,7 +28,7 @@ pub struct CreatePartnerAccountRequest {
     #[validate(length(min = 1, max = 255))]
     #[schema(min_length = 1, max_length = 255)]
     pub company: String,
-    /// The manager's email: the partner API acts as this user.
+    /// The manager's email, which no user may have yet: the partner API acts as this new user.
     #[validate(email, length(max = 254))]
     #[schema(format = "email", max_length = 254)]
     pub email: String,
@@ -49,7 +49,7 @@ pub struct PartnerAccount {
 /// Create partner account
 #[utoipa::path(post, path = "/dashboard/partner-accounts", tag = "PartnerAccounts",
     summary = "Create partner account",
-    description = "Set up a logistics partner in one step: its company in the partner address book, its manager (an existing user or a new one without password) and an API token for the partner API (`/api/v4/`), shown once. An email that already manages a partner company is refused (409 -40). Needs `organizations` with write, globally.",
+    description = "Set up a logistics partner in one step: its company in the partner address book, its manager (a new user, without password) and an API token for the partner API (`/api/v4/`), shown once. An email that already belongs to a user (staff, rider or partner) is refused (409 -40 naming `email`): the token is the manager's credential, and no operation hands out a credential of an existing user. Needs `organizations` with write, globally.",
     request_body(content = CreatePartnerAccountRequest, description = "The partner's company and manager."),
     extensions(("x-permission" = json!(write(Permission::Organizations).global())), ("x-relais-extension" = json!(true))),
     responses(
@@ -57,7 +57,7 @@ pub struct PartnerAccount {
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or not global (-31)", body = ErrorBody),
-        (status = 409, description = "The email already manages a partner company (-40)", body = ErrorBody),
+        (status = 409, description = "The email already belongs to a user (-40, naming `email`)", body = ErrorBody),
         (status = 422, description = "Invalid body (-11)", body = ErrorBody)))]
 pub async fn create_partner_account(
     State(state): State<AppState>,

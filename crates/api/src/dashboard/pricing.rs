@@ -26,9 +26,9 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::Permission;
 use relais_domain::money;
 use relais_domain::pricing::{HourOfDay, PricingError, PricingRule, WeeklyWindow};
+use relais_domain::{Object, Permission};
 use relais_store::StoreError;
 use relais_store::entity::pricing_rule;
 use relais_store::pricing::{Overlap, Saved};
@@ -257,36 +257,12 @@ fn saved(result: Saved) -> ApiResult<Json<Envelope<PricingRuleItem>>> {
     }
 }
 
-fn out_of_scope(network_id: i64) -> ApiError {
-    ApiError::new(
-        ErrorCode::OutOfScope,
-        format!("network {network_id} is outside your scope of `networks.manage`"),
-    )
-    .with_field("network_id", "not in your scope")
-}
-
-/// The rule `id`, whose network must be within the caller's scope.
-async fn rule_within(
-    state: &AppState,
-    auth: &Authorized,
-    id: i64,
-) -> ApiResult<pricing_rule::Model> {
-    let rule = relais_store::pricing::get(&state.db, id).await?;
-    if !auth.scope.allows_network(rule.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!("pricing rule {id} belongs to a network outside your scope"),
-        ));
-    }
-    Ok(rule)
-}
-
 /// Get pricing
 #[utoipa::path(get, path = "/dashboard/pricing", tag = "Pricing",
     summary = "Get pricing",
     description = "Return pricing (price by minute of rent, price to unlock and to free float lock) of the specified network.\n\nAnswers one entry per network asked for, in the order asked, with the network's currency and time zone and its rules by start in the week. Hours are `HH:MM:SS` in network local time (a rule is in force from its start, included, to its end, excluded; `24:00:00` is the end of a day; a window ending before its start wraps over Saturday night), amounts are decimal strings in the network's currency. Closed networks are readable. Needs `networks.manage` over every network asked for.",
     params(PricingQuery),
-    extensions(("x-permission" = json!(read(Permission::NetworksManage).networks_in_query("networks")))),
+    extensions(("x-permission" = json!(read(Permission::NetworksManage).object_in_query("networks", Object::Network)))),
     responses(
         (status = 200, description = "The pricing of each network", body = Envelope<Vec<NetworkPricing>>),
         (status = 400, description = "Missing or malformed `networks` (-10)", body = ErrorBody),
@@ -337,7 +313,7 @@ pub async fn get_pricing(
     summary = "Add pricing",
     description = "Add a pricing rule for the specified network.\n\nThe rule is in force from `start_dow` `start_hod` (included) to `end_dow` `end_hod` (excluded), in network local time; `24:00:00` is the end of a day, a window ending before its start wraps over Saturday night, the whole week is Sunday 00:00:00 to Saturday 24:00:00, and a window ending where it starts is refused (-11). Rules of a network may touch (one ending at 20:00:00, the next starting at 20:00:00) but not overlap: a rule overlapping another rule of the network is refused (-41, naming that rule). Prices are in the network's currency, at most four decimal places. The network must be within the caller's scope of `networks.manage` with write (-31), and not closed (-41). Answers the new rule.",
     request_body(content = PricingRequest, description = "Pricing parameters."),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage)))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_body("network_id", Object::Network)))),
     responses(
         (status = 200, description = "The new rule", body = Envelope<PricingRuleItem>),
         (status = 400, description = "Malformed body, missing or unknown field (-10)", body = ErrorBody),
@@ -352,9 +328,6 @@ pub async fn add_pricing(
     ValidJson(body): ValidJson<PricingRequest>,
 ) -> ApiResult<Json<Envelope<PricingRuleItem>>> {
     let rule = body.rule()?;
-    if !auth.scope.allows_network(body.network_id) {
-        return Err(out_of_scope(body.network_id));
-    }
     let result = relais_store::pricing::create(&state.db, body.network_id, &rule).await?;
     if let Ok(model) = &result {
         tracing::info!(
@@ -373,7 +346,7 @@ pub async fn add_pricing(
     description = "Update the specified pricing rule.\n\nReplaces every field of the rule, with the same rules as \"Add pricing\"; the rule is checked for overlap against the other rules of its network (it may keep or change its own window). `network_id` must be the rule's network (-11 otherwise): prices are in the network's currency, so a rule does not move between networks (delete it and add it to the other one). The rule's network must be within the caller's scope of `networks.manage` with write (-31) and not closed (-41). Answers the updated rule.",
     params(PricingPath),
     request_body(content = PricingRequest, description = "Pricing parameters."),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage)))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("id", Object::PricingRule)))),
     responses(
         (status = 200, description = "The updated rule", body = Envelope<PricingRuleItem>),
         (status = 400, description = "Malformed body, missing or unknown field (-10)", body = ErrorBody),
@@ -389,7 +362,7 @@ pub async fn update_pricing(
     ValidJson(body): ValidJson<PricingRequest>,
 ) -> ApiResult<Json<Envelope<PricingRuleItem>>> {
     let rule = body.rule()?;
-    let current = rule_within(&state, &auth, path.id).await?;
+    let current = relais_store::pricing::get(&state.db, path.id).await?;
     if body.network_id != current.network_id {
         return Err(ApiError::field(
             "network_id",
@@ -416,7 +389,7 @@ pub async fn update_pricing(
     summary = "Delete pricing",
     description = "Delete the specified pricing rule. The rule's network must be within the caller's scope of `networks.manage` with write (-31) and not closed (-41). Time no rule covers is free.",
     params(PricingPath),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage)))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("id", Object::PricingRule)))),
     responses(
         (status = 200, description = "Deleted", body = Done),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -428,7 +401,7 @@ pub async fn delete_pricing(
     auth: Authorized,
     ValidPath(path): ValidPath<PricingPath>,
 ) -> ApiResult<Json<Done>> {
-    let current = rule_within(&state, &auth, path.id).await?;
+    let current = relais_store::pricing::get(&state.db, path.id).await?;
     relais_store::pricing::delete(&state.db, path.id).await?;
     tracing::info!(
         pricing_rule_id = path.id,

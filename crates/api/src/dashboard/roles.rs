@@ -157,7 +157,7 @@ pub async fn create_role(
 /// Update role
 #[utoipa::path(patch, path = "/dashboard/roles/{key}", tag = "Roles",
     summary = "Update role",
-    description = "Update the permissions associated to a role.",
+    description = "Update the permissions associated to a role.\n\nThe built-in `administrator` role always holds every permission and cannot change (409 -41 naming `key`).",
     params(RoleKeyPath),
     request_body(content = UpdateRoleRequest, description = "Role key and permissions to change. `key` must be the key of the path."),
     extensions(("x-permission" = json!(write(Permission::Roles).global()))),
@@ -167,6 +167,7 @@ pub async fn create_role(
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission, or a permission the caller lacks (-30, -31)", body = ErrorBody),
         (status = 404, description = "No such role (-2)", body = ErrorBody),
+        (status = 409, description = "The built-in administrator role cannot change (-41)", body = ErrorBody),
         (status = 422, description = "Invalid body (-11)", body = ErrorBody)))]
 pub async fn update_role(
     State(state): State<AppState>,
@@ -176,6 +177,15 @@ pub async fn update_role(
 ) -> ApiResult<Json<Done>> {
     if body.key != path.key {
         return Err(ApiError::field("key", "must be the key of the path"));
+    }
+    // The built-in role is what keeps the server manageable: emptying it could leave nobody
+    // able to give permissions back. It always holds every permission.
+    if path.key == relais_store::setup::ADMIN_ROLE {
+        return Err(ApiError::new(
+            ErrorCode::Refused,
+            "the built-in administrator role always holds every permission; it cannot change",
+        )
+        .with_field("key", "is the built-in administrator role"));
     }
     let add: BTreeSet<Permission> = body.perms_to_add.into_iter().collect();
     let remove: BTreeSet<Permission> = body.perms_to_remove.into_iter().collect();

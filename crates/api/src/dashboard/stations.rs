@@ -6,14 +6,14 @@
 
 use crate::access::{Authorized, read, write};
 use crate::envelope::{Envelope, ok};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ValidPath, ValidQuery};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
-use relais_domain::Permission;
 use relais_domain::reference::TimeZone;
+use relais_domain::{Object, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -114,28 +114,12 @@ pub struct EnergyConsumption {
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
-/// The station `id` and its cluster, which must be within the caller's scope.
-async fn station_within(
-    state: &AppState,
-    auth: &Authorized,
-    id: i64,
-) -> ApiResult<relais_store::entity::station::Model> {
-    let (station, cluster) = relais_store::stations::with_cluster(&state.db, id).await?;
-    if !auth.scope.allows_cluster(cluster.network_id, cluster.id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!("station {id} belongs to a network or cluster outside your scope"),
-        ));
-    }
-    Ok(station)
-}
-
 /// Decommission station
 #[utoipa::path(post, path = "/dashboard/stations/{id}/decommission", tag = "Stations",
     summary = "Decommission station",
     description = "Decommission a station.\n\nThe station and its spots get a decommission date; a vehicle still in one of its spots is released (the spot is emptied and the vehicle no longer points at it). Final: decommissioning a station again is refused (-41), as is any change in a closed network (-41). Needs `stations.advanced` with write over the station's network (and cluster, for units restricted to some clusters).",
     params(StationPath),
-    extensions(("x-permission" = json!(write(Permission::StationsAdvanced)))),
+    extensions(("x-permission" = json!(write(Permission::StationsAdvanced).object_in_path("id", Object::Station)))),
     responses(
         (status = 200, description = "Decommissioned", body = Envelope<DecommissionedStation>),
         (status = 400, description = "Malformed `id` (-10)", body = ErrorBody),
@@ -149,7 +133,6 @@ pub async fn decommission_station(
     auth: Authorized,
     ValidPath(path): ValidPath<StationPath>,
 ) -> ApiResult<Json<Envelope<DecommissionedStation>>> {
-    station_within(&state, &auth, path.id).await?;
     let at = Utc::now();
     let done = relais_store::stations::decommission(&state.db, path.id, at).await?;
     tracing::info!(
@@ -171,7 +154,7 @@ pub async fn decommission_station(
     summary = "Get energy consumption",
     description = "Return the energy consumption of the station in the specified range.\n\nThe period runs from `start_date` 00:00 to `end_date` 24:00, local time of `timezone`; `end_date` must be after `start_date` and the period at most 366 days (-11 naming `end_date`). Each energy reading covers the interval ending at its measurement time and counts on the local day of that time. Every day of the period is answered, 0 when nothing was measured, with the total; energies are in watt-hours. Decommissioned stations are readable. Needs `stations` over the station's network.",
     params(StationPath, EnergyQuery),
-    extensions(("x-permission" = json!(read(Permission::Stations)))),
+    extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Station)))),
     responses(
         (status = 200, description = "Energy per local day and total", body = Envelope<EnergyConsumption>),
         (status = 400, description = "Missing or malformed parameter, unknown time zone (-10)", body = ErrorBody),
@@ -181,12 +164,10 @@ pub async fn decommission_station(
         (status = 422, description = "Invalid `id`, `end_date` not after `start_date` or period too long (-11)", body = ErrorBody)))]
 pub async fn get_energy_consumption(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<StationPath>,
     ValidQuery(query): ValidQuery<EnergyQuery>,
 ) -> ApiResult<Json<Envelope<EnergyConsumption>>> {
     period(&query)?;
-    station_within(&state, &auth, path.id).await?;
     let days = relais_store::stations::energy_per_day(
         &state.db,
         path.id,

@@ -21,7 +21,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use relais_domain::geometry::{GeoJsonPolygon, ShapeInput};
-use relais_domain::{Permission, Scope};
+use relais_domain::{Object, Permission};
 use relais_store::stocks::{NewStock, Stock, Stocked};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -205,32 +205,6 @@ pub struct StockVehicle {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// Whether the caller's scope reaches a stock of `network_id` (`None`: operator-wide, which
-/// needs a global scope to change).
-fn reaches(scope: &Scope, network_id: Option<i64>) -> bool {
-    match network_id {
-        Some(network_id) => scope.allows_network(network_id),
-        None => scope.is_global(),
-    }
-}
-
-/// The stock `id` (not deleted), which the caller's scope must reach to change it.
-async fn stock_within(state: &AppState, auth: &Authorized, id: i64) -> ApiResult<Stock> {
-    let stock = relais_store::stocks::get(&state.db, id).await?;
-    if !reaches(&auth.scope, stock.model.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            match stock.model.network_id {
-                Some(_) => format!("stock {id} belongs to a network outside your scope"),
-                None => format!(
-                    "stock {id} belongs to no network: `stocks.manage` granted globally is needed"
-                ),
-            },
-        ));
-    }
-    Ok(stock)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
@@ -239,7 +213,7 @@ async fn stock_within(state: &AppState, auth: &Authorized, id: i64) -> ApiResult
     summary = "Get stocks",
     description = "Fetch the list of stocks address for the specific network.\n\nThe stocks (not deleted) of the networks asked for and the operator-wide stocks (`network_id` null), oldest first, with their auto-stock shape as a GeoJSON Polygon. Needs `stocks.manage` over every network asked for.",
     params(NetworksQuery),
-    extensions(("x-permission" = json!(read(Permission::StocksManage).networks_in_query("networks")))),
+    extensions(("x-permission" = json!(read(Permission::StocksManage).object_in_query("networks", Object::Network)))),
     responses(
         (status = 200, description = "The stocks", body = Envelope<Vec<StockItem>>),
         (status = 400, description = "Missing or malformed `networks` (-10)", body = ErrorBody),
@@ -259,7 +233,7 @@ pub async fn get_stocks(
     summary = "Create stock",
     description = "Create a new stock address where vehicles can be stored.\n\n`country` is an ISO 3166-1 numeric code (France 250; -11 otherwise). relais extension: an optional `network_id` puts the stock in a network (which must exist, -2 naming it, be in the caller's scope, -31, and be open, -41); without it the stock is operator-wide and needs `stocks.manage` with write granted globally. Answers the new stock.",
     request_body(content = CreateStockRequest, description = "New address data."),
-    extensions(("x-permission" = json!(write(Permission::StocksManage)))),
+    extensions(("x-permission" = json!(write(Permission::StocksManage).object_in_body_or_operator("network_id", Object::Network)))),
     responses(
         (status = 200, description = "Created", body = Envelope<StockItem>),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -273,19 +247,6 @@ pub async fn create_stock(
     auth: Authorized,
     ValidJson(body): ValidJson<CreateStockRequest>,
 ) -> ApiResult<Json<Envelope<StockItem>>> {
-    if !reaches(&auth.scope, body.network_id) {
-        let err = match body.network_id {
-            Some(id) => ApiError::new(
-                ErrorCode::OutOfScope,
-                format!("network {id} is outside your scope of `stocks.manage`"),
-            ),
-            None => ApiError::new(
-                ErrorCode::OutOfScope,
-                "a stock of no network needs `stocks.manage` granted globally",
-            ),
-        };
-        return Err(err.with_field("network_id", "not in your scope"));
-    }
     let country_id =
         i32::try_from(body.country).map_err(|_| ApiError::field("country", "is too large"))?;
     let stock = relais_store::stocks::create(
@@ -313,7 +274,7 @@ pub async fn create_stock(
     summary = "Delete stock",
     description = "Remove the specified stock address.\n\nSets a deletion date: the stock is kept for history but no longer listed; deleting it again answers 404. Refused (-41) while vehicles in service are assigned to the stock (take them out first); vehicles merely inside its shape do not prevent it. Needs `stocks.manage` with write over the stock's network (globally for an operator-wide stock); a closed network refuses the change (-41).",
     params(StockPath),
-    extensions(("x-permission" = json!(write(Permission::StocksManage)))),
+    extensions(("x-permission" = json!(write(Permission::StocksManage).object_in_path("id", Object::Stock)))),
     responses(
         (status = 200, description = "Deleted", body = Done),
         (status = 400, description = "Malformed `id` (-10)", body = ErrorBody),
@@ -327,7 +288,6 @@ pub async fn delete_stock(
     auth: Authorized,
     ValidPath(path): ValidPath<StockPath>,
 ) -> ApiResult<Json<Done>> {
-    stock_within(&state, &auth, path.id).await?;
     relais_store::stocks::delete(&state.db, path.id, Utc::now()).await?;
     tracing::info!(
         stock_id = path.id,
@@ -360,7 +320,7 @@ pub async fn get_stocks_vehicles(
     if let Some(stock) = stocks.iter().find(|s| {
         s.model
             .network_id
-            .is_some_and(|n| !auth.scope.allows_network(n))
+            .is_some_and(|n| !auth.scope.reaches_network(n))
     }) {
         return Err(ApiError::new(
             ErrorCode::OutOfScope,
@@ -399,7 +359,7 @@ pub async fn get_stocks_vehicles(
     summary = "Update stock shape",
     description = "Define a new shape for the auto stock feature for the specified stock.\n\n`shape` is a list of `[longitude, latitude]` points following the rules of the network border (at least 3 distinct points, simple polygon, no antimeridian crossing); an invalid shape answers -11 naming `shape` or `shape[i]`. A vehicle in no stock whose position falls inside the shape counts as stocked there. Needs `stocks.manage` with write over the stock's network (globally for an operator-wide stock); a closed network refuses the change (-41).",
     request_body(content = UpdateStockShapeRequest, description = "Auto stock shape parameters."),
-    extensions(("x-permission" = json!(write(Permission::StocksManage)))),
+    extensions(("x-permission" = json!(write(Permission::StocksManage).object_in_body("stock_id", Object::Stock)))),
     responses(
         (status = 200, description = "Shape replaced", body = Done),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -414,7 +374,6 @@ pub async fn update_stock_shape(
     ValidJson(body): ValidJson<UpdateStockShapeRequest>,
 ) -> ApiResult<Json<Done>> {
     let shape = shape_of("shape", &body.shape)?;
-    stock_within(&state, &auth, body.stock_id).await?;
     relais_store::stocks::set_shape(&state.db, body.stock_id, &shape).await?;
     tracing::info!(
         stock_id = body.stock_id,

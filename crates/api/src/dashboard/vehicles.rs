@@ -27,7 +27,7 @@
 
 use crate::access::{Authorized, read, write};
 use crate::envelope::{Envelope, ok};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{CommaSeparated, ValidJson, ValidPath, ValidQuery, language, unique_id_list};
 use crate::state::AppState;
 use axum::Json;
@@ -35,10 +35,10 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use relais_domain::Permission;
 use relais_domain::labels::{self, LabelError};
 use relais_domain::money;
-use relais_store::entity::{fleet_alert, vehicle, vehicle_external_lock};
+use relais_domain::{Object, Permission};
+use relais_store::entity::{fleet_alert, vehicle_external_lock};
 use relais_store::vehicles::{TimelineItem, VehicleRow};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -85,18 +85,6 @@ fn networks_list(networks: &CommaSeparated<i64>) -> ApiResult<&[i64]> {
         )
     })?;
     Ok(networks.as_slice())
-}
-
-/// The vehicle `id`, whose network must be within the caller's scope.
-async fn vehicle_within(state: &AppState, auth: &Authorized, id: i64) -> ApiResult<vehicle::Model> {
-    let vehicle = relais_store::vehicles::get(&state.db, id).await?;
-    if !auth.scope.allows_network(vehicle.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!("vehicle {id} belongs to a network outside your scope"),
-        ));
-    }
-    Ok(vehicle)
 }
 
 fn binary(content_type: &'static str, bytes: Vec<u8>) -> Response {
@@ -565,10 +553,11 @@ impl From<fleet_alert::Model> for VehicleAlert {
         (status = 422, description = "Repeated or invalid network id (-11)", body = ErrorBody)))]
 pub async fn get_vehicles(
     State(state): State<AppState>,
+    auth: Authorized,
     ValidQuery(query): ValidQuery<NetworksQuery>,
 ) -> ApiResult<Json<Envelope<Vec<VehicleItem>>>> {
-    let ids = networks_list(&query.networks)?;
-    let rows = relais_store::vehicles::list(&state.db, ids, false).await?;
+    let within = auth.within(networks_list(&query.networks)?);
+    let rows = relais_store::vehicles::list(&state.db, &within, false).await?;
     Ok(ok(rows.into_iter().map(VehicleItem::from).collect()))
 }
 
@@ -577,7 +566,7 @@ pub async fn get_vehicles(
     summary = "Register vehicle",
     description = "Register a new vehicle: its serial (unique, `^[a-zA-Z0-9]{6,10}$`) and model, in an open network within the caller's scope of `vehicles.register` (write). The vehicle starts `available`, locked, placed nowhere. Answers the vehicle.",
     request_body = RegisterVehicleRequest,
-    extensions(("x-permission" = json!(write(Permission::VehiclesRegister))), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(write(Permission::VehiclesRegister).object_in_body("network_id", Object::Network))), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The vehicle registered", body = Envelope<VehicleItem>),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -588,19 +577,8 @@ pub async fn get_vehicles(
         (status = 422, description = "Invalid serial or identifier (-11)", body = ErrorBody)))]
 pub async fn register_vehicle(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidJson(body): ValidJson<RegisterVehicleRequest>,
 ) -> ApiResult<Json<Envelope<VehicleItem>>> {
-    if !auth.scope.allows_network(body.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!(
-                "network {} is outside your scope of `vehicles.register`",
-                body.network_id
-            ),
-        )
-        .with_field("network_id", "not in your scope"));
-    }
     let vehicle = relais_store::vehicles::register(
         &state.db,
         relais_store::vehicles::NewVehicle {
@@ -628,10 +606,11 @@ pub async fn register_vehicle(
         (status = 422, description = "Repeated or invalid network id (-11)", body = ErrorBody)))]
 pub async fn get_decommissioned_vehicles(
     State(state): State<AppState>,
+    auth: Authorized,
     ValidQuery(query): ValidQuery<NetworksQuery>,
 ) -> ApiResult<Json<Envelope<Vec<VehicleItem>>>> {
-    let ids = networks_list(&query.networks)?;
-    let rows = relais_store::vehicles::list(&state.db, ids, true).await?;
+    let within = auth.within(networks_list(&query.networks)?);
+    let rows = relais_store::vehicles::list(&state.db, &within, true).await?;
     Ok(ok(rows.into_iter().map(VehicleItem::from).collect()))
 }
 
@@ -716,7 +695,7 @@ pub async fn get_used_serials(
     summary = "Get vehicle detail",
     description = "Fetch the detail of the specified vehicle.\n\nThe vehicle with its model, live state, placement, network currency and active external lock (null without one). Decommissioned vehicles are readable.",
     params(VehiclePath),
-    extensions(("x-permission" = json!(read(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(read(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
         (status = 200, description = "The vehicle", body = Envelope<VehicleDetail>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -724,10 +703,9 @@ pub async fn get_used_serials(
         (status = 404, description = "No such vehicle (-2)", body = ErrorBody)))]
 pub async fn get_vehicle(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
 ) -> ApiResult<Json<Envelope<VehicleDetail>>> {
-    let vehicle = vehicle_within(&state, &auth, path.id).await?;
+    let vehicle = relais_store::vehicles::get(&state.db, path.id).await?;
     let network = relais_store::networks::existing(&state.db, vehicle.network_id).await?;
     let lock = relais_store::external_locks::active(&state.db, vehicle.id).await?;
     let row = relais_store::vehicles::detail(&state.db, vehicle.id).await?;
@@ -744,7 +722,7 @@ pub async fn get_vehicle(
     summary = "Decommission vehicle",
     description = "Decommission a vehicle.\n\nTakes the vehicle out of the fleet for good: status `decommissioned`, its spot freed, out of its virtual parking and stock. `amount` (in the currency of the vehicle's network, at most four decimal places) is what it was sold for, or negative for a cost. Decommissioning twice is refused (-41), as is a vehicle of a closed network.",
     params(VehiclePath, DecommissionQuery),
-    extensions(("x-permission" = json!(write(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(write(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
         (status = 200, description = "The vehicle decommissioned", body = Envelope<VehicleItem>),
         (status = 400, description = "Missing or unknown `reason`, malformed `amount` (-10)", body = ErrorBody),
@@ -755,11 +733,9 @@ pub async fn get_vehicle(
         (status = 422, description = "Comment of 0 or more than 200 characters, amount with more than four decimal places (-11)", body = ErrorBody)))]
 pub async fn decommission_vehicle(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
     ValidQuery(query): ValidQuery<DecommissionQuery>,
 ) -> ApiResult<Json<Envelope<VehicleItem>>> {
-    vehicle_within(&state, &auth, path.id).await?;
     let amount =
         match query.amount {
             Some(a) => Some(money::to_stored(a).ok_or_else(|| {
@@ -786,7 +762,7 @@ pub async fn decommission_vehicle(
     summary = "Get vehicle QR code",
     description = "Generate the QR code for the given vehicle.\n\nA PNG image whose QR code holds the vehicle's serial (as \"Generate vehicle QR code\"). Needs `vehicles.manage` over the vehicle's network (the seed asks only for a token; relais names a permission on every Dashboard operation).",
     params(VehiclePath),
-    extensions(("x-permission" = json!(read(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(read(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
         (status = 200, description = "The QR code", content_type = "image/png", body = Vec<u8>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -794,10 +770,9 @@ pub async fn decommission_vehicle(
         (status = 404, description = "No such vehicle (-2)", body = ErrorBody)))]
 pub async fn get_vehicle_qr_code(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
 ) -> ApiResult<Response> {
-    let vehicle = vehicle_within(&state, &auth, path.id).await?;
+    let vehicle = relais_store::vehicles::get(&state.db, path.id).await?;
     png(&vehicle.serial)
 }
 
@@ -807,7 +782,7 @@ pub async fn get_vehicle_qr_code(
     description = "Change the current network of a vehicle.\n\nThe vehicle must be in service; both networks must be open and within the caller's scope. The vehicle leaves its spot, virtual parking and stock of the old network. Moving to the network it is in is refused (-41).",
     params(VehiclePath),
     request_body(content = ChangeNetworkRequest, description = "Info about the network."),
-    extensions(("x-permission" = json!(write(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(write(Permission::VehiclesManage).object_in_path("id", Object::Vehicle).object_in_body("network_id", Object::Network)))),
     responses(
         (status = 200, description = "The vehicle in its new network", body = Envelope<VehicleItem>),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -818,21 +793,9 @@ pub async fn get_vehicle_qr_code(
         (status = 422, description = "Invalid `network_id` (-11)", body = ErrorBody)))]
 pub async fn change_vehicle_network(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
     ValidJson(body): ValidJson<ChangeNetworkRequest>,
 ) -> ApiResult<Json<Envelope<VehicleItem>>> {
-    vehicle_within(&state, &auth, path.id).await?;
-    if !auth.scope.allows_network(body.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!(
-                "network {} is outside your scope of `vehicles.manage`",
-                body.network_id
-            ),
-        )
-        .with_field("network_id", "not in your scope"));
-    }
     relais_store::vehicles::change_network(&state.db, path.id, body.network_id).await?;
     let row = relais_store::vehicles::detail(&state.db, path.id).await?;
     Ok(ok(VehicleItem::from(row)))
@@ -843,7 +806,7 @@ pub async fn change_vehicle_network(
     summary = "Get vehicle statistic",
     description = "Fetch the statistic of the specified vehicle.\n\nTrips (all and finished), total and average duration of the finished trips in seconds (no distance is recorded yet), whole days in service (registration to decommissioning or now), maintenances and alerts (all and still open).",
     params(VehiclePath),
-    extensions(("x-permission" = json!(read(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(read(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
         (status = 200, description = "The figures", body = Envelope<VehicleStatistic>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -851,10 +814,8 @@ pub async fn change_vehicle_network(
         (status = 404, description = "No such vehicle (-2)", body = ErrorBody)))]
 pub async fn get_vehicle_statistic(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
 ) -> ApiResult<Json<Envelope<VehicleStatistic>>> {
-    vehicle_within(&state, &auth, path.id).await?;
     let s = relais_store::vehicles::statistic(&state.db, path.id).await?;
     Ok(ok(VehicleStatistic {
         vehicle_id: path.id,
@@ -875,7 +836,7 @@ pub async fn get_vehicle_statistic(
     summary = "Get vehicle timeline",
     description = "Fetch the timeline (trip, parking, maintenance move) of the specified vehicle.\n\nThe vehicle's events, trips (at their start) and maintenances (at their opening) merged newest first, 20 entries a page; `before_date` gives the entries strictly before that date. Send `next_before_date` back as `before_date` for the next page (null on the last one); entries sharing a date are never split across pages.",
     params(VehiclePath, TimelineQuery),
-    extensions(("x-permission" = json!(read(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(read(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
         (status = 200, description = "A page of the timeline", body = Envelope<Timeline>),
         (status = 400, description = "Malformed `before_date` (-10)", body = ErrorBody),
@@ -884,11 +845,9 @@ pub async fn get_vehicle_statistic(
         (status = 404, description = "No such vehicle (-2)", body = ErrorBody)))]
 pub async fn get_vehicle_timeline(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
     ValidQuery(query): ValidQuery<TimelineQuery>,
 ) -> ApiResult<Json<Envelope<Timeline>>> {
-    vehicle_within(&state, &auth, path.id).await?;
     let (items, more) =
         relais_store::vehicles::timeline(&state.db, path.id, query.before_date, TIMELINE_PAGE)
             .await?;
@@ -908,7 +867,7 @@ pub async fn get_vehicle_timeline(
     summary = "Get vehicle maintenances",
     description = "Route to get all maintenances (current and old one) of a vehicle.\n\nNewest first, with the type's name in `lang` (English when not translated).",
     params(VehiclePath, LangQuery),
-    extensions(("x-permission" = json!(read(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(read(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
         (status = 200, description = "The maintenances", body = Envelope<Vec<VehicleMaintenance>>),
         (status = 400, description = "Missing `lang` (-10)", body = ErrorBody),
@@ -918,11 +877,9 @@ pub async fn get_vehicle_timeline(
         (status = 422, description = "`lang` not two letters (-11)", body = ErrorBody)))]
 pub async fn get_vehicle_maintenances(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
     ValidQuery(query): ValidQuery<LangQuery>,
 ) -> ApiResult<Json<Envelope<Vec<VehicleMaintenance>>>> {
-    vehicle_within(&state, &auth, path.id).await?;
     let list = relais_store::vehicles::maintenances(&state.db, path.id).await?;
     Ok(ok(list
         .into_iter()
@@ -949,7 +906,7 @@ pub async fn get_vehicle_maintenances(
     summary = "Get vehicle alerts",
     description = "Route to get current alerts of a vehicle.\n\nThe fleet alerts of the vehicle not resolved yet, newest first.",
     params(VehiclePath),
-    extensions(("x-permission" = json!(read(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(read(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
         (status = 200, description = "The open alerts", body = Envelope<Vec<VehicleAlert>>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -957,10 +914,8 @@ pub async fn get_vehicle_maintenances(
         (status = 404, description = "No such vehicle (-2)", body = ErrorBody)))]
 pub async fn get_vehicle_alerts(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
 ) -> ApiResult<Json<Envelope<Vec<VehicleAlert>>>> {
-    vehicle_within(&state, &auth, path.id).await?;
     let alerts = relais_store::vehicles::open_alerts(&state.db, path.id).await?;
     Ok(ok(alerts.into_iter().map(VehicleAlert::from).collect()))
 }

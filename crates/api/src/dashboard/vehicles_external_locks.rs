@@ -9,15 +9,15 @@
 //! - The vehicle must be in service and its network open (-41 otherwise); its network must be
 //!   within the caller's scope of `vehicles.manage` with write (-31).
 
-use crate::access::{Authorized, write};
+use crate::access::write;
 use crate::dashboard::vehicles::{ExternalLockItem, VehiclePath};
 use crate::envelope::{Envelope, ok};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ValidJson, ValidPath};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use relais_domain::Permission;
+use relais_domain::{Object, Permission};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -90,24 +90,12 @@ pub struct UpdateCodeRequest {
     pub code: String,
 }
 
-/// The vehicle `id` must exist and its network be within the caller's scope.
-async fn vehicle_within(state: &AppState, auth: &Authorized, id: i64) -> ApiResult<()> {
-    let vehicle = relais_store::vehicles::get(&state.db, id).await?;
-    if !auth.scope.allows_network(vehicle.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!("vehicle {id} belongs to a network outside your scope"),
-        ));
-    }
-    Ok(())
-}
-
 /// Register external lock
 #[utoipa::path(post, path = "/dashboard/vehicle-external-locks", tag = "VehiclesExternalLocks",
     summary = "Register external lock",
     description = "Register an external lock on the given vehicle.\n\nThe vehicle must be in service, in an open network within the caller's scope, and have no active lock (409 -41 otherwise: decommission the old one first). The serial number is unique among all locks (409 -40). Answers the lock.",
     request_body(content = RegisterLockRequest, description = "The lock information."),
-    extensions(("x-permission" = json!(write(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(write(Permission::VehiclesManage).object_in_body("vehicle_id", Object::Vehicle)))),
     responses(
         (status = 200, description = "The lock registered", body = Envelope<ExternalLockItem>),
         (status = 400, description = "Malformed body or unknown `type` (-10)", body = ErrorBody),
@@ -118,18 +106,8 @@ async fn vehicle_within(state: &AppState, auth: &Authorized, id: i64) -> ApiResu
         (status = 422, description = "A field out of its length (-11)", body = ErrorBody)))]
 pub async fn register_external_lock(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidJson(body): ValidJson<RegisterLockRequest>,
 ) -> ApiResult<Json<Envelope<ExternalLockItem>>> {
-    vehicle_within(&state, &auth, body.vehicle_id)
-        .await
-        .map_err(|err| {
-            if err.code == ErrorCode::NotFound {
-                err.with_field("vehicle_id", "no such vehicle")
-            } else {
-                err
-            }
-        })?;
     let lock = relais_store::external_locks::register(
         &state.db,
         relais_store::external_locks::NewLock {
@@ -149,7 +127,7 @@ pub async fn register_external_lock(
     summary = "Decommission lock",
     description = "Decommission a vehicle external lock.\n\n`id` is the vehicle's: its active lock is decommissioned (kept in the history with its date). 404 when the vehicle has no active lock.",
     params(VehiclePath),
-    extensions(("x-permission" = json!(write(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(write(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
         (status = 200, description = "The lock decommissioned", body = Envelope<ExternalLockItem>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -158,10 +136,8 @@ pub async fn register_external_lock(
         (status = 409, description = "Vehicle decommissioned or network closed (-41)", body = ErrorBody)))]
 pub async fn decommission_lock(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
 ) -> ApiResult<Json<Envelope<ExternalLockItem>>> {
-    vehicle_within(&state, &auth, path.id).await?;
     let lock = relais_store::external_locks::decommission(&state.db, path.id).await?;
     Ok(ok(ExternalLockItem::from(lock)))
 }
@@ -172,7 +148,7 @@ pub async fn decommission_lock(
     description = "Change the access code of an external lock (still require a physical operation on the lock, this only change the displayed code in the application).\n\n`id` is the vehicle's: the code of its active lock changes. 404 when the vehicle has no active lock.",
     params(VehiclePath),
     request_body(content = UpdateCodeRequest, description = "The new code."),
-    extensions(("x-permission" = json!(write(Permission::VehiclesManage)))),
+    extensions(("x-permission" = json!(write(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
         (status = 200, description = "The lock with its new code", body = Envelope<ExternalLockItem>),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -183,11 +159,9 @@ pub async fn decommission_lock(
         (status = 422, description = "`code` of 0 or more than 16 characters (-11)", body = ErrorBody)))]
 pub async fn update_lock_code(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<VehiclePath>,
     ValidJson(body): ValidJson<UpdateCodeRequest>,
 ) -> ApiResult<Json<Envelope<ExternalLockItem>>> {
-    vehicle_within(&state, &auth, path.id).await?;
     let lock = relais_store::external_locks::update_code(&state.db, path.id, body.code).await?;
     Ok(ok(ExternalLockItem::from(lock)))
 }

@@ -132,6 +132,8 @@ async fn access_log_queries_are_validated() {
 #[tokio::test]
 async fn only_global_developers_read_the_log() {
     let app = TestApp::new().await;
+    app.network("Net one").await;
+    app.network("Net two").await;
     let unit = app.unit("North", &[1]).await;
     let (_, nobody) = app.staff("nobody@relais.test", &[]).await;
     app.get("/dashboard/access-logs")

@@ -419,3 +419,275 @@ impl Reply {
         self
     }
 }
+
+/// A small square around (`lon`, `lat`), as the API takes shapes.
+pub fn square(lon: f64, lat: f64) -> Value {
+    let d = 0.001;
+    serde_json::json!([
+        [lon - d, lat - d],
+        [lon + d, lat - d],
+        [lon + d, lat + d],
+        [lon - d, lat + d]
+    ])
+}
+
+/// Two networks and what belongs to them, made through the API as the administrator: for tests
+/// of scope. Network 1 has clusters `a` and `b`; network 2 has cluster `c`. `_a`, `_b`, `_c`
+/// name what belongs to each cluster; `_n1`, `_n2` what belongs to a whole network.
+pub struct World {
+    pub admin: String,
+    pub n1: i64,
+    pub n2: i64,
+    pub cluster_a: i64,
+    pub cluster_b: i64,
+    pub cluster_c: i64,
+    pub station_a: i64,
+    pub station_b: i64,
+    pub station_c: i64,
+    pub spot_a: i64,
+    pub spot_b: i64,
+    pub vehicle_a: i64,
+    pub vehicle_b: i64,
+    pub vehicle_n1: i64,
+    pub vehicle_n2: i64,
+    pub parking_b: i64,
+    pub parking_n1: i64,
+    pub parking_n2: i64,
+    pub zone_n1: i64,
+    pub zone_n2: i64,
+    pub rule_n1: i64,
+    pub stock_n1: i64,
+    pub maintenance_b: i64,
+    pub maintenance_c: i64,
+    pub alert_b: i64,
+    pub alert_n2: i64,
+}
+
+impl TestApp {
+    /// The [`World`] fixture.
+    pub async fn world(&self) -> World {
+        use relais_store::entity::{spot, station, vehicle, vehicle_model};
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        let (_, admin) = self.admin().await;
+        let n1 = self.network("Lyon").await;
+        let n2 = self.network("Paris").await;
+        let cluster = |network: i64, name: &'static str, serial: &'static str| {
+            let admin = admin.clone();
+            async move {
+                self.post("/dashboard/clusters")
+                    .token(&admin)
+                    .json(serde_json::json!({
+                        "network_id": network, "name": name, "latitude": 45.76,
+                        "longitude": 4.84, "location": "Place Bellecour",
+                        "badge_reader": false,
+                        "stations": [{"serial": serial, "name": name, "spot_count": 2}]
+                    }))
+                    .send()
+                    .await
+                    .ok()["id"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        let cluster_a = cluster(n1, "Alpha", "STATA1").await;
+        let cluster_b = cluster(n1, "Bravo", "STATB1").await;
+        let cluster_c = cluster(n2, "Charlie", "STATC1").await;
+        let station_of = |cluster: i64| async move {
+            station::Entity::find()
+                .filter(station::Column::ClusterId.eq(cluster))
+                .one(&self.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let (station_a, station_b, station_c) = (
+            station_of(cluster_a).await,
+            station_of(cluster_b).await,
+            station_of(cluster_c).await,
+        );
+        let spot_of = |station: i64| async move {
+            spot::Entity::find()
+                .filter(spot::Column::StationId.eq(station))
+                .one(&self.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let (spot_a, spot_b) = (spot_of(station_a).await, spot_of(station_b).await);
+        let model = vehicle_model::ActiveModel {
+            name: Set("World bike".into()),
+            kind: Set("bike".into()),
+            manufacturer: Set("Acme".into()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .unwrap()
+        .id;
+        let vehicle = |network: i64, serial: &'static str, spot: Option<i64>| async move {
+            let id = vehicle::ActiveModel {
+                serial: Set(serial.into()),
+                network_id: Set(network),
+                model_id: Set(model),
+                created_at: Set(Utc::now()),
+                status: Set("available".into()),
+                locked: Set(true),
+                spot_id: Set(spot),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await
+            .unwrap()
+            .id;
+            if let Some(spot) = spot {
+                let mut s: spot::ActiveModel = spot::Entity::find_by_id(spot)
+                    .one(&self.db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .into();
+                s.vehicle_id = Set(Some(id));
+                s.occupied = Set(true);
+                s.update(&self.db).await.unwrap();
+            }
+            id
+        };
+        let vehicle_a = vehicle(n1, "VEHA001", Some(spot_a)).await;
+        let vehicle_b = vehicle(n1, "VEHB001", Some(spot_b)).await;
+        let vehicle_n1 = vehicle(n1, "VEHN101", None).await;
+        let vehicle_n2 = vehicle(n2, "VEHN201", None).await;
+        let post = |path: String, body: Value| {
+            let admin = admin.clone();
+            async move {
+                self.post(&path)
+                    .token(&admin)
+                    .json(body)
+                    .send()
+                    .await
+                    .ok()
+                    .clone()
+            }
+        };
+        let parking_b = post(
+            format!("/dashboard/clusters/{cluster_b}/parkings"),
+            serde_json::json!({"shape": square(4.85, 45.76), "capacity": 5}),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        let parking = |network: i64, lon: f64| {
+            post(
+                "/dashboard/virtual-parkings".into(),
+                serde_json::json!({"network_id": network, "shape": square(lon, 45.77), "capacity": 5}),
+            )
+        };
+        let parking_n1 = parking(n1, 4.86).await["id"].as_i64().unwrap();
+        let parking_n2 = parking(n2, 2.35).await["id"].as_i64().unwrap();
+        let zone = |network: i64, lon: f64| {
+            post(
+                "/dashboard/speed-zones".into(),
+                serde_json::json!({"network_id": network, "shape": square(lon, 45.75), "max_speed": 15}),
+            )
+        };
+        let zone_n1 = zone(n1, 4.83).await["id"].as_i64().unwrap();
+        let zone_n2 = zone(n2, 2.34).await["id"].as_i64().unwrap();
+        let rule_n1 = post(
+            "/dashboard/pricing".into(),
+            serde_json::json!({
+                "network_id": n1, "start_dow": 0, "start_hod": "00:00:00", "end_dow": 6,
+                "end_hod": "24:00:00", "unlock_price": 1, "unlock_included_time": 0,
+                "freefloat_lock_price": 0, "use_per_minute_price": 0.1, "on_hold_price": 0.05
+            }),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        let stock_n1 = post(
+            "/dashboard/stocks".into(),
+            serde_json::json!({
+                "network_id": n1, "name": "Depot", "country": 250, "city": "Lyon",
+                "zipcode": "69001", "street": "1 rue de la Republique"
+            }),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        post(
+            "/dashboard/maintenance-types".into(),
+            serde_json::json!({"key": "power", "target_type": "station", "severity": "high"}),
+        )
+        .await;
+        let maintenance = |station: i64| {
+            post(
+                "/dashboard/maintenances".into(),
+                serde_json::json!({"key": "power", "target_type": "station", "target_id": station}),
+            )
+        };
+        let maintenance_b = maintenance(station_b).await["id"].as_i64().unwrap();
+        let maintenance_c = maintenance(station_c).await["id"].as_i64().unwrap();
+        let alert = |network: i64, cluster: i64| async move {
+            relais_store::entity::fleet_alert::ActiveModel {
+                network_id: Set(network),
+                alert_type: Set("vehicle-lifted".into()),
+                severity: Set("high".into()),
+                cluster_id: Set(Some(cluster)),
+                details: Set("{}".into()),
+                created_at: Set(Utc::now() - Duration::hours(2)),
+                resolved_at: Set(Some(Utc::now() - Duration::hours(1))),
+                ..Default::default()
+            }
+            .insert(&self.db)
+            .await
+            .unwrap()
+            .id
+        };
+        let alert_b = alert(n1, cluster_b).await;
+        let alert_n2 = alert(n2, cluster_c).await;
+        World {
+            admin,
+            n1,
+            n2,
+            cluster_a,
+            cluster_b,
+            cluster_c,
+            station_a,
+            station_b,
+            station_c,
+            spot_a,
+            spot_b,
+            vehicle_a,
+            vehicle_b,
+            vehicle_n1,
+            vehicle_n2,
+            parking_b,
+            parking_n1,
+            parking_n2,
+            zone_n1,
+            zone_n2,
+            rule_n1,
+            stock_n1,
+            maintenance_b,
+            maintenance_c,
+            alert_b,
+            alert_n2,
+        }
+    }
+
+    /// An organizational unit over `networks`, restricted to `clusters` when not empty.
+    pub async fn unit_with(&self, name: &str, networks: &[i64], clusters: &[i64]) -> i64 {
+        relais_store::units::create(
+            &self.db,
+            name,
+            &UnitContents {
+                networks: networks.iter().copied().collect(),
+                clusters: clusters.iter().copied().collect(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("unit")
+        .id
+    }
+}

@@ -180,18 +180,33 @@ fn the_permission_table_in_the_docs_is_up_to_date() {
                 (_, Some(key)) => format!("`{key}`"),
             };
             let write = if p["write"] == true { "write" } else { "read" };
-            let scope = match p["scope"]["by"].as_str() {
+            let mut scope = match p["scope"]["by"].as_str() {
                 Some("global") => "global grant only".to_owned(),
                 Some("networks_query") => format!(
-                    "networks in `{}`",
+                    "networks touched in `{}`",
                     p["scope"]["parameter"].as_str().unwrap()
                 ),
-                Some("network_path") => format!(
-                    "network `{{{}}}`",
-                    p["scope"]["parameter"].as_str().unwrap()
-                ),
-                _ => "filtered to the caller's scope".to_owned(),
+                _ => String::new(),
             };
+            for object in p["objects"].as_array().into_iter().flatten() {
+                if !scope.is_empty() {
+                    scope.push_str("; ");
+                }
+                scope.push_str(&format!(
+                    "{} of {} `{}`{}",
+                    object["object"].as_str().unwrap().replace('_', " "),
+                    object["in"].as_str().unwrap(),
+                    object["parameter"].as_str().unwrap(),
+                    if object["absent"] == "operator" {
+                        " (absent: global grant only)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            if scope.is_empty() {
+                scope = "filtered to the caller's scope".to_owned();
+            }
             format!(
                 "| {} | {} | `{method} {path}` | {permission} | {write} | {scope} |",
                 op["tags"][0].as_str().unwrap_or(""),
@@ -206,7 +221,14 @@ fn the_permission_table_in_the_docs_is_up_to_date() {
          server enforces); a test fails when this file is stale. Every operation under `/dashboard/` \
          also needs `dashboard.access`. *read* needs the permission, *write* needs it with the write \
          modifier. The scope column says where the grant must hold: a global grant, or a grant within \
-         an organizational unit that reaches the objects asked for.\n\n\
+         an organizational unit that reaches the objects the operation touches, found where the \
+         column says (path, query or body). An object of a cluster (a cluster, its stations, spots, \
+         docked vehicles, cluster parkings, their maintenances and alerts) needs a grant reaching \
+         that cluster; an object of the whole network (a network, its settings, pricing, border, \
+         speed zones, stocks, other parkings, free vehicles) needs a grant reaching the whole \
+         network, which a unit restricted to some clusters does not; a `network part` is reached \
+         by any unit holding the network, and the operation narrows to its clusters. Unknown ids \
+         answer 404 naming the parameter; ids out of scope -31.\n\n\
          | group | operation | route | permission | access | scope |\n|---|---|---|---|---|---|\n{}\n",
         rows.join("\n")
     );

@@ -97,10 +97,10 @@ async fn create_zone(
 /// Create a zone and return its id (the newest of the network's list).
 async fn add_zone(app: &TestApp, token: &str, network: i64, shape: &[[f64; 2]], speed: i64) -> i64 {
     let reply = create_zone(app, token, network, shape, speed).await;
-    assert_eq!(reply.body, json!({"code": 0}), "{}", reply.text);
-    zones(app, token, network).await.last().unwrap()["id"]
-        .as_i64()
-        .unwrap()
+    // The answer is the new zone, as the list shows it.
+    let created = reply.ok().clone();
+    assert_eq!(zones(app, token, network).await.last().unwrap(), &created);
+    created["id"].as_i64().unwrap()
 }
 
 async fn add_parking(
@@ -151,8 +151,9 @@ async fn a_border_is_read_replaced_and_configured() {
         .json(json!({"network_id": network, "shape": closed}))
         .send()
         .await;
-    assert_eq!(reply.body, json!({"code": 0}), "{}", reply.text);
+    let answered = reply.ok().clone();
     let read = border(&app, &admin, network).await;
+    assert_eq!(answered, read, "the answer is the border as read back");
     assert_eq!(read["shape"], geojson(&LYON));
     assert_eq!(
         read["bounding_box"],

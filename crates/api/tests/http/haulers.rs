@@ -398,6 +398,9 @@ async fn the_operator_approves_denies_and_revokes() {
             &[
                 (Permission::DashboardAccess, None, false),
                 (Permission::NetworksManage, Some(unit_a), true),
+                // Approving gives the hauler's users these: the approver must hold them.
+                (Permission::StocksVehicles, Some(unit_a), false),
+                (Permission::VehiclesManage, Some(unit_a), false),
             ],
         )
         .await;

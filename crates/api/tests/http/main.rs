@@ -4,6 +4,7 @@
 
 mod common;
 
+mod access_control;
 mod access_logs;
 mod app_labels;
 mod auth;

@@ -12,22 +12,24 @@ fn unit_body(name: &str, networks: &[i64]) -> Value {
 #[tokio::test]
 async fn a_unit_is_created_listed_updated_and_deleted() {
     let app = TestApp::new().await;
-    let (_, admin) = app.admin().await;
+    let world = app.world().await;
+    let admin = world.admin.clone();
+    let label = app.app_label("metropole").await;
     let created = app
         .post("/dashboard/organizational-units")
         .token(&admin)
-        .json(json!({"name": "Lyon", "app_labels": [2], "organizations": [3], "networks": [1, 4], "clusters": [9]}))
+        .json(json!({"name": "Lyon", "app_labels": [label], "organizations": [], "networks": [world.n1, world.n2], "clusters": [world.cluster_b]}))
         .send()
         .await;
     let unit = created.ok().clone();
     let id = unit["id"].as_i64().unwrap();
     assert_eq!(unit["name"], "Lyon");
-    assert_eq!(unit["networks"], json!([1, 4]));
-    assert_eq!(unit["clusters"], json!([9]));
-    assert_eq!(unit["app_labels"], json!([2]));
-    assert_eq!(unit["organizations"], json!([3]));
+    assert_eq!(unit["networks"], json!([world.n1, world.n2]));
+    assert_eq!(unit["clusters"], json!([world.cluster_b]));
+    assert_eq!(unit["app_labels"], json!([label]));
+    assert_eq!(unit["organizations"], json!([]));
 
-    let mut body = unit_body("Lyon métropole", &[1]);
+    let mut body = unit_body("Lyon métropole", &[world.n1]);
     body["ou_id"] = json!(id);
     app.put(&format!("/dashboard/organizational-units/{id}"))
         .token(&admin)
@@ -43,7 +45,7 @@ async fn a_unit_is_created_listed_updated_and_deleted() {
     let listed = list.ok().as_array().unwrap().clone();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["name"], "Lyon métropole");
-    assert_eq!(listed[0]["networks"], json!([1]));
+    assert_eq!(listed[0]["networks"], json!([world.n1]));
     assert_eq!(listed[0]["clusters"], json!([]));
 
     app.delete(&format!("/dashboard/organizational-units/{id}"))
@@ -68,6 +70,8 @@ async fn a_unit_is_created_listed_updated_and_deleted() {
 async fn unit_requests_are_validated() {
     let app = TestApp::new().await;
     let (_, admin) = app.admin().await;
+    app.network("North").await;
+    app.network("South").await;
     let create = |body| {
         app.post("/dashboard/organizational-units")
             .token(&admin)
@@ -143,6 +147,8 @@ async fn unit_requests_are_validated() {
 async fn a_unit_still_granted_in_cannot_be_deleted() {
     let app = TestApp::new().await;
     let (_, admin) = app.admin().await;
+    app.network("Net one").await;
+    app.network("Net two").await;
     let unit = app.unit("Lyon", &[1]).await;
     let ann = app.user("ann@relais.test").await;
     app.grant(ann, Permission::Trips, Some(unit), true).await;
@@ -174,6 +180,8 @@ async fn a_unit_still_granted_in_cannot_be_deleted() {
 #[tokio::test]
 async fn a_scoped_manager_sees_and_shapes_only_units_within_reach() {
     let app = TestApp::new().await;
+    app.network("Net one").await;
+    app.network("Net two").await;
     let north = app.unit("North", &[1]).await;
     let wide = app.unit("North and South", &[1, 2]).await;
     let (_, manager) = app
@@ -285,6 +293,8 @@ async fn the_global_user_count_counts_global_grants_in_force() {
     };
     // The administrator holds global grants.
     assert_eq!(count().await, json!(1));
+    app.network("Net one").await;
+    app.network("Net two").await;
     let unit = app.unit("Lyon", &[1]).await;
     let local = app.user("local@relais.test").await;
     app.grant(local, Permission::Trips, Some(unit), false).await;

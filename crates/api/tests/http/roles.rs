@@ -147,6 +147,8 @@ async fn role_requests_are_validated_and_keys_are_unique() {
 #[tokio::test]
 async fn only_global_role_managers_holding_the_permissions_shape_roles() {
     let app = TestApp::new().await;
+    app.network("Net one").await;
+    app.network("Net two").await;
     let unit = app.unit("North", &[1]).await;
     // Reading roles needs `users.permissions`.
     let (_, nobody) = app.staff("nobody@relais.test", &[]).await;

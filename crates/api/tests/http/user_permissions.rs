@@ -220,6 +220,8 @@ async fn grant_requests_are_validated() {
 #[tokio::test]
 async fn granters_give_only_what_they_hold_where_they_hold_it() {
     let app = TestApp::new().await;
+    app.network("Net one").await;
+    app.network("Net two").await;
     let north = app.unit("North", &[1]).await;
     let south = app.unit("South", &[2]).await;
     let (_, granter) = app
@@ -295,6 +297,8 @@ async fn a_role_grant_gives_its_permissions_until_revoked() {
         .send()
         .await
         .ok();
+    app.network("Net one").await;
+    app.network("Net two").await;
     let north = app.unit("North", &[1]).await;
     let (ann, ann_token) = app.staff("ann@relais.test", &[]).await;
     let units = || {

@@ -101,7 +101,7 @@ pub async fn load(db: &Db, networks: &[FleetNetwork], admin_id: i64) -> anyhow::
         }
         // Half the fleet docked in free spots, the other half free-floating around the centre.
         let mut free_spots = Vec::new();
-        for cluster in clusters::list(db, &[network.id]).await? {
+        for cluster in clusters::list(db, &relais_store::Within::networks([network.id])).await? {
             for station in clusters::stations(db, cluster.id).await? {
                 free_spots.extend(station.spots.into_iter().map(|(spot, _)| spot));
             }

@@ -1,7 +1,7 @@
 //! What stands in a cluster: stations and spots, their outages and maintenances, and the
 //! virtual parkings attached to the cluster.
 
-use super::{ClusterPath, cluster_in_scope};
+use super::{ClusterPath, get_cluster};
 use crate::access::{Authorized, read, write};
 use crate::envelope::{Envelope, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -11,8 +11,8 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::Permission;
 use relais_domain::geometry::{GeoJsonPolygon, ShapeInput};
+use relais_domain::{Object, Permission};
 use relais_store::clusters::ClusterParking;
 use relais_store::entity::vehicle;
 use serde::{Deserialize, Serialize};
@@ -171,7 +171,7 @@ pub struct CreateClusterParkingRequest {
     summary = "Get stations",
     description = "Return station's details of the specified cluster with all spots and contained vehicle if present.\n\nEvery station of the cluster (decommissioned ones included, with their date), oldest first, each with its spots by number and the vehicle in each (`null` when empty). Needs `stations` over the cluster (-31 otherwise).",
     params(ClusterPath),
-    extensions(("x-permission" = json!(read(Permission::Stations)))),
+    extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "The stations", body = Envelope<Vec<StationItem>>),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
@@ -180,10 +180,9 @@ pub struct CreateClusterParkingRequest {
         (status = 404, description = "No such cluster (-2)", body = ErrorBody)))]
 pub async fn get_stations(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<ClusterPath>,
 ) -> ApiResult<Json<Envelope<Vec<StationItem>>>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     let stations = relais_store::clusters::stations(&state.db, cluster.id).await?;
     Ok(ok(stations
         .into_iter()
@@ -218,7 +217,7 @@ pub async fn get_stations(
     summary = "Get station outages",
     description = "Return outages history of all physical station linked to the specified cluster.\n\nEvery outage of the cluster's stations, newest first (by start). Needs `stations` over the cluster (-31 otherwise).",
     params(ClusterPath),
-    extensions(("x-permission" = json!(read(Permission::Stations)))),
+    extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "The outages", body = Envelope<Vec<StationOutageItem>>),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
@@ -227,10 +226,9 @@ pub async fn get_stations(
         (status = 404, description = "No such cluster (-2)", body = ErrorBody)))]
 pub async fn get_station_outages(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<ClusterPath>,
 ) -> ApiResult<Json<Envelope<Vec<StationOutageItem>>>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     let outages = relais_store::clusters::outages(&state.db, cluster.id).await?;
     Ok(ok(outages
         .into_iter()
@@ -249,7 +247,7 @@ pub async fn get_station_outages(
     summary = "Get cluster parkings",
     description = "Return virtual parkings of the specified cluster with contained vehicle if present.\n\nThe virtual parkings attached to the cluster (not deleted), oldest first, each with its shape as a GeoJSON Polygon and the vehicles in it. Needs `stations` over the cluster (-31 otherwise).",
     params(ClusterPath),
-    extensions(("x-permission" = json!(read(Permission::Stations)))),
+    extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "The parkings", body = Envelope<Vec<ClusterParkingItem>>),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
@@ -258,10 +256,9 @@ pub async fn get_station_outages(
         (status = 404, description = "No such cluster (-2)", body = ErrorBody)))]
 pub async fn get_cluster_parkings(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<ClusterPath>,
 ) -> ApiResult<Json<Envelope<Vec<ClusterParkingItem>>>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     let parkings = relais_store::clusters::parkings(&state.db, cluster.id).await?;
     Ok(ok(parkings
         .into_iter()
@@ -275,7 +272,7 @@ pub async fn get_cluster_parkings(
     description = "Create a virtual parking attached to this cluster.\n\nThe parking belongs to the cluster's network. `shape` is a list of `[longitude, latitude]` points, at least 3 distinct, ring open or closed, making a simple polygon (as in the geofencing operations); an invalid shape answers -11 naming `shape`, or `shape[i]` for the point at fault. `capacity` is at least 0. Needs `stations` with write over the cluster (-31 otherwise); a closed network refuses it (-41).",
     params(ClusterPath),
     request_body(content = CreateClusterParkingRequest, description = "Parking parameters"),
-    extensions(("x-permission" = json!(write(Permission::Stations)))),
+    extensions(("x-permission" = json!(write(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "The new parking", body = Envelope<ClusterParkingItem>),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -290,7 +287,7 @@ pub async fn create_cluster_parking(
     ValidPath(path): ValidPath<ClusterPath>,
     ValidJson(body): ValidJson<CreateClusterParkingRequest>,
 ) -> ApiResult<Json<Envelope<ClusterParkingItem>>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     let shape = shape_of("shape", &body.shape)?;
     let capacity =
         i32::try_from(body.capacity).map_err(|_| ApiError::field("capacity", "is too large"))?;
@@ -310,7 +307,7 @@ pub async fn create_cluster_parking(
     summary = "Get maintenances",
     description = "Return the history of all maintenances on spot for the specified cluster.\n\nEvery maintenance, open or closed, on the cluster's stations and on their spots, newest first (by opening), with its type's key and severity. Needs `stations` over the cluster (-31 otherwise).",
     params(ClusterPath),
-    extensions(("x-permission" = json!(read(Permission::Stations)))),
+    extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "The maintenances", body = Envelope<Vec<ClusterMaintenance>>),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
@@ -319,10 +316,9 @@ pub async fn create_cluster_parking(
         (status = 404, description = "No such cluster (-2)", body = ErrorBody)))]
 pub async fn get_maintenances(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<ClusterPath>,
 ) -> ApiResult<Json<Envelope<Vec<ClusterMaintenance>>>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     let rows = relais_store::clusters::maintenances(&state.db, cluster.id).await?;
     Ok(ok(rows
         .into_iter()

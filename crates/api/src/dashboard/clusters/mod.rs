@@ -22,7 +22,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::{Permission, Scope};
+use relais_domain::{Object, Permission};
 use relais_store::clusters::{Availability, NewCluster, NewStation};
 use relais_store::entity::cluster;
 use relais_store::error::StoreError;
@@ -227,48 +227,15 @@ pub struct ClusterDetails {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// The cluster `id`, which the caller's scope must reach (404 when absent, -31 otherwise).
-pub(crate) async fn cluster_in_scope(
-    state: &AppState,
-    auth: &Authorized,
-    id: i64,
-) -> ApiResult<cluster::Model> {
-    let cluster = relais_store::clusters::get(&state.db, id)
+/// The cluster `id` (its scope is checked by the declaration).
+pub(crate) async fn get_cluster(state: &AppState, id: i64) -> ApiResult<cluster::Model> {
+    relais_store::clusters::get(&state.db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("cluster"))?;
-    if !auth.scope.allows_cluster(cluster.network_id, cluster.id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            "this cluster is outside your scope",
-        ));
-    }
-    Ok(cluster)
+        .ok_or_else(|| ApiError::not_found("cluster"))
 }
 
-/// The networks of a query, each of which must exist (404 naming `networks` otherwise).
-async fn existing_networks(state: &AppState, networks: &CommaSeparated<i64>) -> ApiResult<()> {
-    for &id in networks.as_slice() {
-        relais_store::networks::existing(&state.db, id)
-            .await
-            .map_err(|err| match err {
-                StoreError::NotFound { .. } => ApiError::not_found("network")
-                    .with_field("networks", format!("no such network: {id}")),
-                other => other.into(),
-            })?;
-    }
-    Ok(())
-}
-
-/// The clusters among `clusters` that `scope` reaches, with their availability.
-async fn items(
-    state: &AppState,
-    scope: &Scope,
-    clusters: Vec<cluster::Model>,
-) -> ApiResult<Vec<ClusterItem>> {
-    let clusters: Vec<cluster::Model> = clusters
-        .into_iter()
-        .filter(|c| scope.allows_cluster(c.network_id, c.id))
-        .collect();
+/// The clusters with their availability.
+async fn items(state: &AppState, clusters: Vec<cluster::Model>) -> ApiResult<Vec<ClusterItem>> {
     let ids: Vec<i64> = clusters.iter().map(|c| c.id).collect();
     let availability = relais_store::clusters::availability(&state.db, &ids).await?;
     Ok(clusters
@@ -278,17 +245,6 @@ async fn items(
             ClusterItem::new(c, a)
         })
         .collect())
-}
-
-/// Whether `scope` reaches every cluster of `network`, new ones included: global, or one of its
-/// units holds the network without restricting it to some clusters.
-fn reaches_whole_network(scope: &Scope, network: i64) -> bool {
-    match scope {
-        Scope::Global => true,
-        Scope::Units(units) => units
-            .iter()
-            .any(|u| u.networks.contains(&network) && u.clusters.is_empty()),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,9 +268,9 @@ pub async fn get_clusters(
     auth: Authorized,
     ValidQuery(query): ValidQuery<ClustersQuery>,
 ) -> ApiResult<Json<Envelope<Vec<ClusterItem>>>> {
-    existing_networks(&state, &query.networks).await?;
-    let clusters = relais_store::clusters::list(&state.db, query.networks.as_slice()).await?;
-    Ok(ok(items(&state, &auth.scope, clusters).await?))
+    let within = auth.within(query.networks.as_slice());
+    let clusters = relais_store::clusters::list(&state.db, &within).await?;
+    Ok(ok(items(&state, clusters).await?))
 }
 
 /// Search cluster
@@ -335,15 +291,10 @@ pub async fn search_cluster(
     auth: Authorized,
     ValidQuery(query): ValidQuery<SearchQuery>,
 ) -> ApiResult<Json<Envelope<Vec<ClusterItem>>>> {
-    existing_networks(&state, &query.networks).await?;
-    let clusters = relais_store::clusters::search(
-        &state.db,
-        query.networks.as_slice(),
-        &query.name,
-        query.badge_reader,
-    )
-    .await?;
-    Ok(ok(items(&state, &auth.scope, clusters).await?))
+    let within = auth.within(query.networks.as_slice());
+    let clusters =
+        relais_store::clusters::search(&state.db, &within, &query.name, query.badge_reader).await?;
+    Ok(ok(items(&state, clusters).await?))
 }
 
 /// Create a cluster with its stations and spots
@@ -351,7 +302,7 @@ pub async fn search_cluster(
     summary = "Create cluster",
     description = "Create a cluster on a network, with its stations and their spots (numbered from 1), all at once. Station serials are unique: a serial repeated in the body is -11 naming `stations[i].serial`, one already known -40 naming it. The cluster starts in service, not forced down, with a maximum unlock distance of 100 m and no commissioning date. Needs `stations.advanced` with write over the whole network (-31 when the network is outside the caller's scope, or reached only through units restricted to some clusters); a closed network refuses it (-41). Beyond the seed.",
     request_body(content = CreateClusterRequest, description = "The cluster and its stations."),
-    extensions(("x-permission" = json!(write(Permission::StationsAdvanced))), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(write(Permission::StationsAdvanced).object_in_body("network_id", Object::Network))), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The new cluster", body = Envelope<ClusterItem>),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -365,13 +316,6 @@ pub async fn create_cluster(
     auth: Authorized,
     ValidJson(body): ValidJson<CreateClusterRequest>,
 ) -> ApiResult<Json<Envelope<ClusterItem>>> {
-    if !reaches_whole_network(&auth.scope, body.network_id) {
-        return Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!("network {} is outside your scope", body.network_id),
-        )
-        .with_field("network_id", "not in your scope"));
-    }
     let mut seen = HashSet::new();
     for (index, station) in body.stations.iter().enumerate() {
         if !seen.insert(station.serial.as_str()) {
@@ -433,7 +377,7 @@ pub async fn create_cluster(
     summary = "Get cluster details",
     description = "Return the details of the specified cluster.\n\nThe cluster with its availability (as in \"Get clusters\"), settings, internal comment, its description in `lang` (else in English, else in another language; null when it has none) and its pictures, each with the URL that serves it. Needs `stations` over the cluster (-31 otherwise).",
     params(ClusterPath, LangQuery),
-    extensions(("x-permission" = json!(read(Permission::Stations)))),
+    extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "The cluster", body = Envelope<ClusterDetails>),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
@@ -443,11 +387,10 @@ pub async fn create_cluster(
         (status = 422, description = "Invalid `lang` (-11)", body = ErrorBody)))]
 pub async fn get_cluster_details(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<ClusterPath>,
     ValidQuery(query): ValidQuery<LangQuery>,
 ) -> ApiResult<Json<Envelope<ClusterDetails>>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     let descriptions = relais_store::clusters::descriptions(&state.db, cluster.id).await?;
     let description =
         relais_store::clusters::localized(&descriptions, &query.lang).map(|d| ClusterDescription {
@@ -479,7 +422,7 @@ pub async fn get_cluster_details(
     summary = "Delete cluster",
     description = "Mark the cluster has decommissioned.\n\nSets its `decommissioned_at`: the cluster, its stations and spots stay for history, and it is still listed with that date. Deleting it twice is refused (-41). Needs `stations.advanced` with write over the cluster (-31 otherwise); a closed network refuses it (-41).",
     params(ClusterPath),
-    extensions(("x-permission" = json!(write(Permission::StationsAdvanced)))),
+    extensions(("x-permission" = json!(write(Permission::StationsAdvanced).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "Decommissioned", body = Done),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
@@ -492,7 +435,7 @@ pub async fn delete_cluster(
     auth: Authorized,
     ValidPath(path): ValidPath<ClusterPath>,
 ) -> ApiResult<Json<Done>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     relais_store::clusters::decommission(&state.db, cluster.id).await?;
     tracing::info!(
         cluster_id = cluster.id,

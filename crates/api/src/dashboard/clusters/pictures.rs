@@ -1,7 +1,7 @@
 //! Pictures of a cluster: uploaded as `multipart/form-data`, kept in the object storage under
 //! `clusterpictures/<uuid>.<ext>`, served back by [`get_cluster_picture`].
 
-use super::{ClusterPath, cluster_in_scope};
+use super::{ClusterPath, get_cluster};
 use crate::access::{Authorized, read, write};
 use crate::envelope::{Done, Envelope, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
@@ -14,7 +14,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use object_store::path::Path as ObjectPath;
-use relais_domain::Permission;
+use relais_domain::{Object, Permission};
 use relais_store::entity::cluster_picture;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -173,7 +173,7 @@ async fn read_picture(mut multipart: Multipart) -> ApiResult<(Vec<u8>, Option<St
     description = "Upload a picture to the specified cluster.\n\n`multipart/form-data` with one file part `cluster_picture`: a JPEG, PNG or WebP image (recognized by its content, whatever type it declares; a declared type must agree), at most 5 MiB (-13/413 beyond). It is stored under `clusterpictures/<uuid>.<ext>`; the answer gives its `key` and the `url` that serves it. Needs `stations.advanced` with write over the cluster (-31 otherwise); a closed network refuses it (-41).",
     params(ClusterPath),
     request_body(content = PictureUpload, content_type = "multipart/form-data", description = "The picture to upload & some info on the cluster."),
-    extensions(("x-permission" = json!(write(Permission::StationsAdvanced)))),
+    extensions(("x-permission" = json!(write(Permission::StationsAdvanced).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "The picture, stored", body = Envelope<ClusterPicture>),
         (status = 400, description = "Malformed body, missing or repeated `cluster_picture` (-10)", body = ErrorBody),
@@ -190,7 +190,7 @@ pub async fn add_cluster_picture(
     ValidPath(path): ValidPath<ClusterPath>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<Envelope<ClusterPicture>>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     relais_store::networks::open(&state.db, cluster.network_id).await?;
     let multipart = multipart.map_err(|_| {
         ApiError::new(
@@ -244,7 +244,7 @@ pub async fn add_cluster_picture(
     summary = "Delete cluster picture",
     description = "Delete a cluster picture.\n\n`picture` is the picture's `key` (as \"Get cluster details\" gives it); 404 naming `picture` when it is not a picture of this cluster. The row and the stored object are removed. Needs `stations.advanced` with write over the cluster (-31 otherwise); a closed network refuses it (-41).",
     params(ClusterPath, PictureQuery),
-    extensions(("x-permission" = json!(write(Permission::StationsAdvanced)))),
+    extensions(("x-permission" = json!(write(Permission::StationsAdvanced).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "Deleted", body = Done),
         (status = 400, description = "Missing or malformed parameter (-10)", body = ErrorBody),
@@ -259,7 +259,7 @@ pub async fn delete_cluster_picture(
     ValidPath(path): ValidPath<ClusterPath>,
     ValidQuery(query): ValidQuery<PictureQuery>,
 ) -> ApiResult<Json<Done>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     let row = relais_store::clusters::delete_picture(&state.db, cluster.id, &query.picture).await?;
     match state
         .storage
@@ -286,7 +286,7 @@ pub async fn delete_cluster_picture(
     summary = "Get cluster picture",
     description = "The picture itself, with its content type: the `url` of each picture in \"Get cluster details\". Needs `stations` over the cluster (-31 otherwise). Beyond the seed.",
     params(PicturePath),
-    extensions(("x-permission" = json!(read(Permission::Stations))), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Cluster))), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The picture", content_type = "image/*", body = Vec<u8>),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
@@ -295,10 +295,9 @@ pub async fn delete_cluster_picture(
         (status = 404, description = "No such cluster or picture (-2)", body = ErrorBody)))]
 pub async fn get_cluster_picture(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<PicturePath>,
 ) -> ApiResult<Response> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     let row = relais_store::clusters::picture(&state.db, cluster.id, path.picture_id).await?;
     let object = match state.storage.get(&ObjectPath::from(row.key.as_str())).await {
         Ok(object) => object,

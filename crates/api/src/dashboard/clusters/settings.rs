@@ -1,7 +1,7 @@
 //! A cluster's commissioning date, location, settings and description, and whether it is out
 //! of order.
 
-use super::{ClusterPath, LangQuery, cluster_in_scope};
+use super::{ClusterPath, LangQuery, get_cluster};
 use crate::access::{Authorized, read, write};
 use crate::dashboard::out_of_order::OutOfOrder;
 use crate::envelope::{Done, Envelope, done, ok};
@@ -11,7 +11,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::Permission;
+use relais_domain::{Object, Permission};
 use relais_store::clusters::ClusterChange;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -106,7 +106,7 @@ pub struct ClusterOutOfOrder {
     description = "Set cluster's commissioning date.\n\nAny date, past or future, replacing the previous one. Needs `stations.advanced` with write over the cluster (-31 otherwise); a closed network refuses it (-41).",
     params(ClusterPath),
     request_body(content = CommissioningRequest, description = "The commissioning date."),
-    extensions(("x-permission" = json!(write(Permission::StationsAdvanced)))),
+    extensions(("x-permission" = json!(write(Permission::StationsAdvanced).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "Set", body = Done),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -120,7 +120,7 @@ pub async fn set_commissioning_date(
     ValidPath(path): ValidPath<ClusterPath>,
     ValidJson(body): ValidJson<CommissioningRequest>,
 ) -> ApiResult<Json<Done>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     relais_store::clusters::update(
         &state.db,
         cluster.id,
@@ -144,7 +144,7 @@ pub async fn set_commissioning_date(
     description = "Update the location (text) of the cluster. This address is for informational purposes only, it does not move the pin of the station.\n\n5 to 100 characters. Needs `stations` with write over the cluster (-31 otherwise); a closed network refuses it (-41).",
     params(ClusterPath),
     request_body(content = LocationRequest, description = "The new location."),
-    extensions(("x-permission" = json!(write(Permission::Stations)))),
+    extensions(("x-permission" = json!(write(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "Updated", body = Done),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -159,7 +159,7 @@ pub async fn update_cluster_location(
     ValidPath(path): ValidPath<ClusterPath>,
     ValidJson(body): ValidJson<LocationRequest>,
 ) -> ApiResult<Json<Done>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     relais_store::clusters::update(
         &state.db,
         cluster.id,
@@ -183,7 +183,7 @@ pub async fn update_cluster_location(
     description = "Update the max unlock distance, the internal comment and allow to force the cluster to be down.\n\n`max_unlock_distance` in metres (25..500) and `comment` (1..500 characters) are required; `forced_down` is optional (absent: unchanged). Needs `stations` with write over the cluster (-31 otherwise); a closed network refuses it (-41).",
     params(ClusterPath),
     request_body(content = SettingsRequest, description = "New settings."),
-    extensions(("x-permission" = json!(write(Permission::Stations)))),
+    extensions(("x-permission" = json!(write(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "Updated", body = Done),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -198,7 +198,7 @@ pub async fn update_cluster_settings(
     ValidPath(path): ValidPath<ClusterPath>,
     ValidJson(body): ValidJson<SettingsRequest>,
 ) -> ApiResult<Json<Done>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     relais_store::clusters::update(
         &state.db,
         cluster.id,
@@ -225,7 +225,7 @@ pub async fn update_cluster_settings(
     description = "Update the description of the cluster. This description is visible by end users, it allow to specify information to end users.\n\nOne description per language: `description` (1..500 characters) replaces the one in `lang`; `null` removes it (required all the same). Needs `stations` with write over the cluster (-31 otherwise); a closed network refuses it (-41).",
     params(ClusterPath),
     request_body(content = DescriptionRequest, description = "The new description."),
-    extensions(("x-permission" = json!(write(Permission::Stations)))),
+    extensions(("x-permission" = json!(write(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "Updated", body = Done),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -240,7 +240,7 @@ pub async fn update_cluster_description(
     ValidPath(path): ValidPath<ClusterPath>,
     ValidJson(body): ValidJson<DescriptionRequest>,
 ) -> ApiResult<Json<Done>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     relais_store::clusters::set_description(&state.db, cluster.id, &body.lang, body.description)
         .await?;
     tracing::info!(
@@ -256,7 +256,7 @@ pub async fn update_cluster_description(
     summary = "Get out of order details",
     description = "Return the details of the specified out of order.\n\nRead as: whether the cluster `id` is out of order, and why. A cluster is out of order when it is forced down (\"Update cluster settings\") or when an out of order of its network is in force; the answer lists the network's out of orders in force now and those to come, with the cluster's description in `lang` (else English, else another language), the text users see. Needs `stations` over the cluster (-31 otherwise).",
     params(ClusterPath, LangQuery),
-    extensions(("x-permission" = json!(read(Permission::Stations)))),
+    extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
         (status = 200, description = "The cluster's out of order state", body = Envelope<ClusterOutOfOrder>),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
@@ -266,11 +266,10 @@ pub async fn update_cluster_description(
         (status = 422, description = "Invalid `lang` (-11)", body = ErrorBody)))]
 pub async fn get_out_of_order_details(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<ClusterPath>,
     ValidQuery(query): ValidQuery<LangQuery>,
 ) -> ApiResult<Json<Envelope<ClusterOutOfOrder>>> {
-    let cluster = cluster_in_scope(&state, &auth, path.id).await?;
+    let cluster = get_cluster(&state, path.id).await?;
     let now = Utc::now();
     let (current, upcoming): (Vec<_>, Vec<_>) =
         relais_store::clusters::out_of_orders(&state.db, cluster.network_id, now)

@@ -28,12 +28,12 @@
 use super::NetworkPath;
 use crate::access::{Authorized, read, write};
 use crate::envelope::{Done, Envelope, done, ok};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ValidJson, ValidPath, ValidQuery, non_negative_amount};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use relais_domain::Permission;
+use relais_domain::{Object, Permission};
 use relais_store::balancing::{BalancedCluster, Checked, DONOR, Discount, RECEIVER, Refusal};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -255,18 +255,6 @@ fn checked<T>(outcome: Checked<T>) -> ApiResult<T> {
     outcome.map_err(|Refusal { field, problem }| ApiError::field(field, problem))
 }
 
-/// The caller's units may restrict clusters: `cluster` must be one they reach.
-fn reaches(auth: &Authorized, network_id: i64, cluster: i64) -> ApiResult<()> {
-    if auth.scope.allows_cluster(network_id, cluster) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ErrorCode::OutOfScope,
-            format!("cluster {cluster} is outside your scope"),
-        ))
-    }
-}
-
 /// The identifier in the body must repeat the one of the path.
 fn same(field: &str, in_body: i64, in_path: i64) -> ApiResult<()> {
     if in_body == in_path {
@@ -284,7 +272,7 @@ fn same(field: &str, in_body: i64, in_path: i64) -> ApiResult<()> {
     summary = "Get clusters balancing",
     description = "Get the list of cluster that beneficiate from balancing, by cluster id, with their target count and balancing type. Only the clusters the caller reaches are listed.",
     params(NetworkPath),
-    extensions(("x-permission" = json!(read(Permission::NetworksManage).network_in_path("network_id")))),
+    extensions(("x-permission" = json!(read(Permission::NetworksManage).object_in_path("network_id", Object::NetworkPart)))),
     responses(
         (status = 200, description = "The clusters taking part in balancing", body = Envelope<Vec<ClusterBalancingItem>>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -309,7 +297,7 @@ pub async fn get_clusters_balancing(
     description = "Add a cluster to the list of clusters that beneficiate from balancing. The cluster must be one of the network's, in service, and not already in the list.",
     params(NetworkPath),
     request_body(content = CreateClusterBalancingRequest, description = "Info on the cluster balancing to create."),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage).network_in_path("network_id")))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("network_id", Object::NetworkPart).object_in_body("cluster_id", Object::Cluster)))),
     responses(
         (status = 200, description = "The cluster as it takes part in balancing", body = Envelope<ClusterBalancingItem>),
         (status = 400, description = "Malformed body, unknown balancing type (-10)", body = ErrorBody),
@@ -320,11 +308,9 @@ pub async fn get_clusters_balancing(
         (status = 422, description = "Invalid body, decommissioned cluster (-11)", body = ErrorBody)))]
 pub async fn create_cluster_balancing(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<NetworkPath>,
     ValidJson(body): ValidJson<CreateClusterBalancingRequest>,
 ) -> ApiResult<Json<Envelope<ClusterBalancingItem>>> {
-    reaches(&auth, path.network_id, body.cluster_id)?;
     let created = relais_store::balancing::create(
         &state.db,
         path.network_id,
@@ -342,7 +328,7 @@ pub async fn create_cluster_balancing(
     description = "Update the target count of a cluster balancing. The body repeats the `cluster_id` of the path.",
     params(ClusterBalancingPath),
     request_body(content = UpdateClusterBalancingRequest, description = "Info on the cluster balancing to update."),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage).network_in_path("network_id")))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("network_id", Object::NetworkPart).object_in_path("cluster_id", Object::Cluster)))),
     responses(
         (status = 200, description = "The cluster as it takes part in balancing", body = Envelope<ClusterBalancingItem>),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -353,12 +339,10 @@ pub async fn create_cluster_balancing(
         (status = 422, description = "Invalid body, `cluster_id` not the path's, decommissioned cluster (-11)", body = ErrorBody)))]
 pub async fn update_cluster_balancing(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<ClusterBalancingPath>,
     ValidJson(body): ValidJson<UpdateClusterBalancingRequest>,
 ) -> ApiResult<Json<Envelope<ClusterBalancingItem>>> {
     same("cluster_id", body.cluster_id, path.cluster_id)?;
-    reaches(&auth, path.network_id, path.cluster_id)?;
     let updated = relais_store::balancing::update(
         &state.db,
         path.network_id,
@@ -374,7 +358,7 @@ pub async fn update_cluster_balancing(
     summary = "Delete cluster balancing",
     description = "Remove a cluster from the list of clusters that beneficiate from balancing, with the discount routes it is on.",
     params(NetworkPath, DeleteClusterBalancingQuery),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage).network_in_path("network_id")))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("network_id", Object::NetworkPart).object_in_query("cluster_id", Object::Cluster)))),
     responses(
         (status = 200, description = "Removed", body = Done),
         (status = 400, description = "Malformed query (-10)", body = ErrorBody),
@@ -385,11 +369,9 @@ pub async fn update_cluster_balancing(
         (status = 422, description = "Invalid query (-11)", body = ErrorBody)))]
 pub async fn delete_cluster_balancing(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<NetworkPath>,
     ValidQuery(query): ValidQuery<DeleteClusterBalancingQuery>,
 ) -> ApiResult<Json<Done>> {
-    reaches(&auth, path.network_id, query.cluster_id)?;
     relais_store::balancing::delete(&state.db, path.network_id, query.cluster_id).await?;
     Ok(done())
 }
@@ -399,7 +381,7 @@ pub async fn delete_cluster_balancing(
     summary = "Get clusters balancing discounts",
     description = "Get the discount amount of a clusters balancing discount: every route of the network, by donor then receiver. Only the routes whose two clusters the caller reaches are listed.",
     params(NetworkPath),
-    extensions(("x-permission" = json!(read(Permission::NetworksManage).network_in_path("network_id")))),
+    extensions(("x-permission" = json!(read(Permission::NetworksManage).object_in_path("network_id", Object::NetworkPart)))),
     responses(
         (status = 200, description = "The discount routes", body = Envelope<Vec<BalancingDiscountItem>>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -430,7 +412,7 @@ pub async fn get_clusters_balancing_discounts(
     description = "Update the discount of a cluster balancing route, creating the route if needed. The donor must be a donor cluster and the receiver a receiver cluster of the network's balancing, both in service. The body repeats the two clusters of the path. The amount is in the network's currency, `>= 0`, at most four decimal places.",
     params(BalancingRoutePath),
     request_body(content = UpdateBalancingDiscountRequest, description = "Info on the balancing discount to update."),
-    extensions(("x-permission" = json!(write(Permission::NetworksManage).network_in_path("network_id")))),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).object_in_path("network_id", Object::NetworkPart).object_in_path("donor_cluster_id", Object::Cluster).object_in_path("receiver_cluster_id", Object::Cluster)))),
     responses(
         (status = 200, description = "The route with its discount", body = Envelope<BalancingDiscountItem>),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -441,7 +423,6 @@ pub async fn get_clusters_balancing_discounts(
         (status = 422, description = "Invalid body, clusters not the path's, not a donor / receiver of the balancing, decommissioned cluster (-11)", body = ErrorBody)))]
 pub async fn update_cluster_balancing_discount(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<BalancingRoutePath>,
     ValidJson(body): ValidJson<UpdateBalancingDiscountRequest>,
 ) -> ApiResult<Json<Envelope<BalancingDiscountItem>>> {
@@ -455,8 +436,6 @@ pub async fn update_cluster_balancing_discount(
         body.receiver_cluster_id,
         path.receiver_cluster_id,
     )?;
-    reaches(&auth, path.network_id, path.donor_cluster_id)?;
-    reaches(&auth, path.network_id, path.receiver_cluster_id)?;
     let route = relais_store::balancing::set_discount(
         &state.db,
         path.network_id,
@@ -473,7 +452,7 @@ pub async fn update_cluster_balancing_discount(
     summary = "Get estimate",
     description = "Get the average duration of the x percent of the fastest trips between two clusters: over the finished trips of the network from the donor cluster to the receiver cluster, the fastest `fastest_trip_percentage` % (rounded up, so at least one) are averaged, in seconds. A route without finished trips answers `trip_count` 0 and a null `average_duration`.",
     params(NetworkPath, EstimateQuery),
-    extensions(("x-permission" = json!(read(Permission::NetworksManage).network_in_path("network_id")))),
+    extensions(("x-permission" = json!(read(Permission::NetworksManage).object_in_path("network_id", Object::NetworkPart).object_in_query("donor_cluster_id", Object::Cluster).object_in_query("receiver_cluster_id", Object::Cluster)))),
     responses(
         (status = 200, description = "The estimate", body = Envelope<EstimateItem>),
         (status = 400, description = "Malformed query (-10)", body = ErrorBody),
@@ -483,12 +462,9 @@ pub async fn update_cluster_balancing_discount(
         (status = 422, description = "Invalid query (-11)", body = ErrorBody)))]
 pub async fn get_estimate(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<NetworkPath>,
     ValidQuery(query): ValidQuery<EstimateQuery>,
 ) -> ApiResult<Json<Envelope<EstimateItem>>> {
-    reaches(&auth, path.network_id, query.donor_cluster_id)?;
-    reaches(&auth, path.network_id, query.receiver_cluster_id)?;
     // Validated to 1..=50.
     let percentage = u8::try_from(query.fastest_trip_percentage).unwrap_or(50);
     let estimate = relais_store::balancing::estimate(
