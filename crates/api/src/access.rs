@@ -203,14 +203,18 @@ impl Requirement {
     }
 }
 
-/// Every operation's requirement, by method and route.
+/// Every operation's requirement (and summary, for the audit log), by method and route.
 #[derive(Debug, Default)]
-pub struct RuleTable(HashMap<(Method, String), Requirement>);
+pub struct RuleTable(
+    HashMap<(Method, String), Requirement>,
+    HashMap<(Method, String), String>,
+);
 
 impl RuleTable {
     /// Read the requirements declared in `document` (an OpenAPI document as JSON).
     pub fn from_openapi(document: &serde_json::Value) -> Result<Self, String> {
         let mut table = HashMap::new();
+        let mut summaries = HashMap::new();
         let paths = document["paths"]
             .as_object()
             .ok_or("document has no paths")?;
@@ -224,10 +228,20 @@ impl RuleTable {
                 };
                 let requirement: Requirement = serde_json::from_value(declared.clone())
                     .map_err(|e| format!("{method} {path}: bad {EXTENSION}: {e}"))?;
+                if let Some(summary) = operation.get("summary").and_then(|s| s.as_str()) {
+                    summaries.insert((method.clone(), path.clone()), summary.to_owned());
+                }
                 table.insert((method, path.clone()), requirement);
             }
         }
-        Ok(RuleTable(table))
+        Ok(RuleTable(table, summaries))
+    }
+
+    /// The operation's summary, as the document gives it.
+    pub fn summary(&self, method: &Method, path: &str) -> Option<&str> {
+        self.1
+            .get(&(method.clone(), path.to_owned()))
+            .map(String::as_str)
     }
 
     pub fn get(&self, method: &Method, path: &str) -> Option<&Requirement> {
@@ -346,6 +360,7 @@ pub async fn authorize(
         Ok(Pending::Open) => next.run(req).await,
         Ok(Pending::Resolve(pending)) => {
             let (caller, requirement) = *pending;
+            let method = req.method().clone();
             let (req, body) = match buffered(&state, &requirement, req).await {
                 Ok(pair) => pair,
                 Err(err) => return err.into_response(),
@@ -358,16 +373,67 @@ pub async fn authorize(
                 query: req.uri().query().unwrap_or_default().to_owned(),
                 body,
             };
-            match resolve(&state, caller, &requirement, path.as_str(), &input).await {
+            let user_id = caller.user.id;
+            let response = match resolve(&state, caller, &requirement, path.as_str(), &input).await
+            {
                 Ok(authorized) => {
                     let mut req = req;
                     req.extensions_mut().insert(authorized);
                     next.run(req).await
                 }
                 Err(err) => err.into_response(),
+            };
+            if method != Method::GET && method != Method::HEAD {
+                audit(
+                    &state,
+                    &method,
+                    path.as_str(),
+                    user_id,
+                    &requirement,
+                    &input,
+                    &response,
+                );
             }
+            response
         }
     }
+}
+
+/// One audit line per mutation, refused ones included: who, which operation, on which declared
+/// objects, and how it ended. Written here, once, rather than by each handler.
+fn audit(
+    state: &AppState,
+    method: &Method,
+    path: &str,
+    user_id: i64,
+    requirement: &Requirement,
+    input: &Input,
+    response: &Response,
+) {
+    let objects: Vec<String> = requirement
+        .objects
+        .iter()
+        .flat_map(|o| {
+            input
+                .values(o.location, &o.parameter)
+                .into_iter()
+                .map(move |v| format!("{}={v}", o.parameter))
+        })
+        .collect();
+    let code = response
+        .extensions()
+        .get::<crate::error::KnotCode>()
+        .map_or(0, |c| c.0);
+    tracing::info!(
+        target: "relais::audit",
+        user_id,
+        operation = state.rules.summary(method, path).unwrap_or(path),
+        route = %format!("{method} {path}"),
+        objects = %objects.join(","),
+        status = response.status().as_u16(),
+        code,
+        "mutation"
+    );
 }
 
 enum Pending {
@@ -606,6 +672,19 @@ async fn check_values(
         .filter_map(|v| v.parse::<i64>().ok())
         .filter(|id| *id >= 1)
         .collect();
+    if object == Object::AppLabel {
+        let found = relais_store::owners::app_labels(&state.db, &ids).await?;
+        let held = scope.app_labels();
+        for id in &ids {
+            if !found.contains(id) {
+                return Err(unknown(&id.to_string()));
+            }
+            if held.as_ref().is_some_and(|h| !h.contains(id)) {
+                return Err(out_of_scope(&id.to_string()));
+            }
+        }
+        return Ok(());
+    }
     if object == Object::OrganizationalUnit {
         let units = relais_store::units::get_many(&state.db, &ids).await?;
         for id in &ids {

@@ -1,7 +1,7 @@
 //! The OpenAPI document: generated from the handlers' annotations, then completed with what
 //! applies to every operation (security, the error catalogue).
 
-use crate::access::{Authentication, EXTENSION, Requirement};
+use crate::access::{Authentication, EXTENSION, Requirement, ScopeRule};
 use crate::error::ErrorCode;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
@@ -57,12 +57,19 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
         .into_iter()
         .flatten()
         {
-            let needs_token = operation
+            let requirement = operation
                 .extensions
                 .as_ref()
                 .and_then(|e| e.get(EXTENSION))
-                .and_then(|v| serde_json::from_value::<Requirement>(v.clone()).ok())
+                .and_then(|v| serde_json::from_value::<Requirement>(v.clone()).ok());
+            let needs_token = requirement
+                .as_ref()
                 .is_some_and(|r| r.authentication != Authentication::None);
+            if let Some(requirement) = &requirement
+                && requirement.authentication != Authentication::SurfaceToken
+            {
+                standard_answers(operation, requirement);
+            }
             if needs_token {
                 operation.security = Some(vec![
                     utoipa::openapi::security::SecurityRequirement::new(
@@ -133,4 +140,129 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
         );
     }
     api
+}
+
+/// The answers every operation can give by its declaration and its extractors, added where the
+/// operation does not describe them itself: the document then lists every status the server
+/// can give, and only what is specific to an operation is written by hand.
+fn standard_answers(operation: &mut utoipa::openapi::path::Operation, requirement: &Requirement) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: String| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    let has_body = operation.request_body.is_some();
+    let json_body = operation
+        .request_body
+        .as_ref()
+        .is_some_and(|b| b.content.contains_key("application/json"));
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    let has_params = !parameters.is_empty();
+    let has_path_params = parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Path);
+    let token = requirement.authentication == Authentication::Token;
+    let scoped = requirement.scope != ScopeRule::Any || !requirement.objects.is_empty();
+    let mut answers: Vec<(&str, String)> = Vec::new();
+    if has_body || has_params {
+        answers.push((
+            "400",
+            "The request cannot be read: malformed JSON or parameter, wrong type, missing or \
+             unknown field (-10)"
+                .into(),
+        ));
+        answers.push((
+            "422",
+            "A value breaks a constraint, or an id is below its minimum; `fields` names each \
+             (-11)"
+                .into(),
+        ));
+    }
+    if token {
+        answers.push(("401", "No valid API token (-20)".into()));
+        answers.push((
+            "403",
+            if scoped {
+                "Account blocked (-22), missing permission (-30), or an object outside the \
+                 caller's scope (-31)"
+            } else {
+                "Account blocked (-22) or missing permission (-30)"
+            }
+            .into(),
+        ));
+    }
+    if !requirement.objects.is_empty() || has_path_params {
+        answers.push((
+            "404",
+            "No such object; `fields` names the parameter (-2)".into(),
+        ));
+    }
+    if requirement.write && !requirement.objects.is_empty() {
+        answers.push((
+            "409",
+            "Refused by the state of the data, e.g. a closed network (-41)".into(),
+        ));
+    }
+    if has_body {
+        answers.push(("413", "The request body is too large (-13)".into()));
+    }
+    if json_body {
+        answers.push(("415", "The body is not `application/json` (-12)".into()));
+    }
+    answers.push((
+        "503",
+        "The database is unreachable or the request timed out; retry later (-50)".into(),
+    ));
+    for (status, description) in answers {
+        operation
+            .responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| error(description).into());
+    }
+    // Swagger UI does not show `x-permission`: say it in words.
+    if let Some(needs) = needs_in_words(requirement) {
+        let description = operation.description.get_or_insert_with(String::new);
+        if !description.contains("**Needs:**") {
+            if !description.is_empty() {
+                description.push_str("\n\n");
+            }
+            description.push_str(&format!("**Needs:** {needs}."));
+        }
+    }
+}
+
+/// The requirement, as a sentence.
+fn needs_in_words(requirement: &Requirement) -> Option<String> {
+    let permission = requirement.permission?;
+    let with = if requirement.write { " with write" } else { "" };
+    let mut text = format!("`{}`{with}", permission.key());
+    match &requirement.scope {
+        ScopeRule::Global => text.push_str(", granted globally"),
+        ScopeRule::NetworksQuery(name) => text.push_str(&format!(
+            " over the networks of `{name}` (lists narrow to the clusters the grant reaches)"
+        )),
+        ScopeRule::Any => {}
+    }
+    for object in &requirement.objects {
+        let place = match object.location {
+            crate::access::Location::Path => "path",
+            crate::access::Location::Query => "query",
+            crate::access::Location::Body => "body",
+        };
+        text.push_str(&format!(
+            ", reaching the {} of {place} `{}`",
+            object.object.name(),
+            object.parameter
+        ));
+    }
+    Some(text)
 }

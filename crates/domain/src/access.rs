@@ -36,6 +36,8 @@ pub enum Object {
     OutOfOrder,
     HaulerConnection,
     OrganizationalUnit,
+    /// An app label: reached by a scope holding it (units list app labels apart from networks).
+    AppLabel,
 }
 
 impl Object {
@@ -56,6 +58,7 @@ impl Object {
         Object::OutOfOrder,
         Object::HaulerConnection,
         Object::OrganizationalUnit,
+        Object::AppLabel,
     ];
 
     /// The object's name in messages ("no such vehicle").
@@ -75,6 +78,7 @@ impl Object {
             Object::OutOfOrder => "out-of-order declaration",
             Object::HaulerConnection => "hauler connection",
             Object::OrganizationalUnit => "organizational unit",
+            Object::AppLabel => "app label",
         }
     }
 }

@@ -31,7 +31,8 @@ fn spot_station() -> RelationDef {
 }
 
 /// The owner of each object of kind `object` among `ids` that exists; absent ids are unknown.
-/// Organizational units have no owner of this kind (their contents are checked instead).
+/// Organizational units and app labels have no owner of this kind (see [`app_labels`] and the
+/// units' contents).
 pub async fn of(
     db: &impl ConnectionTrait,
     object: Object,
@@ -152,7 +153,7 @@ pub async fn of(
                 .all(db)
                 .await?,
         ),
-        Object::OrganizationalUnit => HashMap::new(),
+        Object::OrganizationalUnit | Object::AppLabel => HashMap::new(),
     })
 }
 
@@ -311,4 +312,16 @@ async fn maintenances(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMa
             (id, owner)
         })
         .collect())
+}
+
+/// Which of `ids` name an app label.
+pub async fn app_labels(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<i64>> {
+    use crate::entity::app_label;
+    Ok(app_label::Entity::find()
+        .select_only()
+        .column(app_label::Column::Id)
+        .filter(app_label::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
 }

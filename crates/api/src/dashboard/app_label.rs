@@ -6,15 +6,15 @@
 //! Creating a label needs the permission globally. The list of labels is public and shows only
 //! what the rider app needs to show (no billing, no mail setting, no SMS provider).
 
-use crate::access::{Authorized, public, read, write};
+use crate::access::{public, read, write};
 use crate::envelope::{Done, Envelope, done, ok};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ValidJson, ValidPath, required_nullable};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::{Permission, Scope};
+use relais_domain::{Object, Permission};
 use relais_store::app_labels::{
     AppLabelSettings, BillingChange, LabelPaymentMethod, MailSetting, NewAppLabel, NewBilling,
 };
@@ -471,27 +471,6 @@ fn web_url(url: &str) -> Result<(), ValidationError> {
     }
 }
 
-fn out_of_scope() -> ApiError {
-    ApiError::new(
-        ErrorCode::OutOfScope,
-        "this app label is outside your scope",
-    )
-    .with_field("app_label_id", "not in your scope")
-}
-
-/// Refuse a label outside `scope` (before looking it up: the answer does not tell whether it
-/// exists).
-fn within(scope: &Scope, app_label_id: i64) -> ApiResult<()> {
-    if scope
-        .app_labels()
-        .is_none_or(|labels| labels.contains(&app_label_id))
-    {
-        Ok(())
-    } else {
-        Err(out_of_scope())
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
@@ -552,7 +531,7 @@ pub async fn create_app_label(
     description = "Return detail of the application white label: every setting and the billing \
         information. The mail setting and the payment methods have their own operations.",
     params(AppLabelPath),
-    extensions(("x-permission" = json!(read(Permission::AppLabel)))),
+    extensions(("x-permission" = json!(read(Permission::AppLabel).object_in_path("app_label_id", Object::AppLabel)))),
     responses(
         (status = 200, description = "The app label", body = Envelope<AppLabelDetail>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -560,10 +539,8 @@ pub async fn create_app_label(
         (status = 404, description = "No such app label (-2)", body = ErrorBody)))]
 pub async fn get_app_label(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<AppLabelPath>,
 ) -> ApiResult<Json<Envelope<AppLabelDetail>>> {
-    within(&auth.scope, path.app_label_id)?;
     let (label, billing) = relais_store::app_labels::detail(&state.db, path.app_label_id).await?;
     Ok(ok(AppLabelDetail::new(label, billing)))
 }
@@ -577,7 +554,7 @@ pub async fn get_app_label(
         information are not changed here.",
     params(AppLabelPath),
     request_body(content = PutAppLabelRequest, description = "App label parameters."),
-    extensions(("x-permission" = json!(write(Permission::AppLabel)))),
+    extensions(("x-permission" = json!(write(Permission::AppLabel).object_in_path("app_label_id", Object::AppLabel)))),
     responses(
         (status = 200, description = "Updated", body = Done),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -587,11 +564,9 @@ pub async fn get_app_label(
         (status = 422, description = "Invalid body (-11)", body = ErrorBody)))]
 pub async fn put_app_label(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<AppLabelPath>,
     ValidJson(body): ValidJson<PutAppLabelRequest>,
 ) -> ApiResult<Json<Done>> {
-    within(&auth.scope, path.app_label_id)?;
     relais_store::app_labels::update(
         &state.db,
         path.app_label_id,
@@ -619,7 +594,7 @@ pub async fn put_app_label(
         A label whose mail setting was never set answers the default: `configured` false, \
         `send_mails` false and every other field null (no mail is sent for it).",
     params(AppLabelPath),
-    extensions(("x-permission" = json!(read(Permission::AppLabel)))),
+    extensions(("x-permission" = json!(read(Permission::AppLabel).object_in_path("app_label_id", Object::AppLabel)))),
     responses(
         (status = 200, description = "The mail setting, or the default", body = Envelope<AppLabelMailSetting>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -627,10 +602,8 @@ pub async fn put_app_label(
         (status = 404, description = "No such app label (-2)", body = ErrorBody)))]
 pub async fn get_mail_setting(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<AppLabelPath>,
 ) -> ApiResult<Json<Envelope<AppLabelMailSetting>>> {
-    within(&auth.scope, path.app_label_id)?;
     let setting = relais_store::app_labels::mail_setting(&state.db, path.app_label_id).await?;
     Ok(ok(setting.into()))
 }
@@ -642,7 +615,7 @@ pub async fn get_mail_setting(
         required, `reply_to` takes `null` for none).",
     params(AppLabelPath),
     request_body(content = SetMailSettingRequest, description = "App label mail parameters."),
-    extensions(("x-permission" = json!(write(Permission::AppLabel)))),
+    extensions(("x-permission" = json!(write(Permission::AppLabel).object_in_path("app_label_id", Object::AppLabel)))),
     responses(
         (status = 200, description = "Set", body = Done),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -652,11 +625,9 @@ pub async fn get_mail_setting(
         (status = 422, description = "Invalid body (-11)", body = ErrorBody)))]
 pub async fn set_mail_setting(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<AppLabelPath>,
     ValidJson(body): ValidJson<SetMailSettingRequest>,
 ) -> ApiResult<Json<Done>> {
-    within(&auth.scope, path.app_label_id)?;
     relais_store::app_labels::set_mail_setting(
         &state.db,
         path.app_label_id,
@@ -681,7 +652,7 @@ pub async fn set_mail_setting(
         with \"Get app label\" (`billing_info`).",
     params(AppLabelPath),
     request_body(content = AppLabelBillingParams, description = "App label billing parameters."),
-    extensions(("x-permission" = json!(write(Permission::AppLabel)))),
+    extensions(("x-permission" = json!(write(Permission::AppLabel).object_in_path("app_label_id", Object::AppLabel)))),
     responses(
         (status = 200, description = "Updated", body = Done),
         (status = 400, description = "Malformed body (-10)", body = ErrorBody),
@@ -691,11 +662,9 @@ pub async fn set_mail_setting(
         (status = 422, description = "Invalid body (-11)", body = ErrorBody)))]
 pub async fn update_app_label_billing(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<AppLabelPath>,
     ValidJson(body): ValidJson<AppLabelBillingParams>,
 ) -> ApiResult<Json<Done>> {
-    within(&auth.scope, path.app_label_id)?;
     relais_store::app_labels::update_billing(&state.db, path.app_label_id, body.into_change())
         .await?;
     Ok(done())
@@ -707,7 +676,7 @@ pub async fn update_app_label_billing(
     description = "Get the payment methods and which are enabled on the app label: the whole \
         catalogue of the platform, by id, each with `enabled`.",
     params(AppLabelPath),
-    extensions(("x-permission" = json!(read(Permission::AppLabel)))),
+    extensions(("x-permission" = json!(read(Permission::AppLabel).object_in_path("app_label_id", Object::AppLabel)))),
     responses(
         (status = 200, description = "Every payment method, with whether it is enabled on the label", body = Envelope<Vec<AppLabelPaymentMethod>>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -715,10 +684,8 @@ pub async fn update_app_label_billing(
         (status = 404, description = "No such app label (-2)", body = ErrorBody)))]
 pub async fn get_payment_methods(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<AppLabelPath>,
 ) -> ApiResult<Json<Envelope<Vec<AppLabelPaymentMethod>>>> {
-    within(&auth.scope, path.app_label_id)?;
     let methods = relais_store::app_labels::payment_methods(&state.db, path.app_label_id).await?;
     Ok(ok(methods
         .into_iter()
@@ -733,7 +700,7 @@ pub async fn get_payment_methods(
         Idempotent: enabling an enabled method succeeds and changes nothing (it keeps its first \
         `enabled_at`). Disable it with `DELETE` on the same path.",
     params(PaymentMethodPath),
-    extensions(("x-permission" = json!(write(Permission::AppLabel)))),
+    extensions(("x-permission" = json!(write(Permission::AppLabel).object_in_path("app_label_id", Object::AppLabel)))),
     responses(
         (status = 200, description = "Enabled", body = Done),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -741,10 +708,8 @@ pub async fn get_payment_methods(
         (status = 404, description = "No such app label or payment method (-2, names `method_id` for the method)", body = ErrorBody)))]
 pub async fn enable_payment_method(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<PaymentMethodPath>,
 ) -> ApiResult<Json<Done>> {
-    within(&auth.scope, path.app_label_id)?;
     relais_store::app_labels::enable_payment_method(&state.db, path.app_label_id, path.method_id)
         .await?;
     Ok(done())
@@ -760,7 +725,7 @@ pub async fn enable_payment_method(
         from now on, and usable again if the method is re-enabled. Idempotent: disabling a \
         disabled method succeeds and changes nothing.",
     params(PaymentMethodPath),
-    extensions(("x-permission" = json!(write(Permission::AppLabel)))),
+    extensions(("x-permission" = json!(write(Permission::AppLabel).object_in_path("app_label_id", Object::AppLabel)))),
     responses(
         (status = 200, description = "Disabled", body = Done),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
@@ -768,10 +733,8 @@ pub async fn enable_payment_method(
         (status = 404, description = "No such app label or payment method (-2, names `method_id` for the method)", body = ErrorBody)))]
 pub async fn disable_payment_method(
     State(state): State<AppState>,
-    auth: Authorized,
     ValidPath(path): ValidPath<PaymentMethodPath>,
 ) -> ApiResult<Json<Done>> {
-    within(&auth.scope, path.app_label_id)?;
     relais_store::app_labels::disable_payment_method(&state.db, path.app_label_id, path.method_id)
         .await?;
     Ok(done())

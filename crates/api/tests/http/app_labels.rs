@@ -749,7 +749,7 @@ async fn labels_outside_the_scope_are_refused() {
     ] {
         app.get(&path).token(&reader).send().await.ok();
         app.get(&path).token(&nobody).send().await.fails(403, -30);
-        // Outside it, even for a label that does not exist.
+        // Outside it; a label that does not exist is unknown (404), as every declared object.
         let outside = path.replace(&format!("/{mine}"), &format!("/{theirs}"));
         app.get(&outside)
             .token(&reader)
@@ -762,7 +762,8 @@ async fn labels_outside_the_scope_are_refused() {
             .token(&reader)
             .send()
             .await
-            .fails(403, -31);
+            .fails(404, -2)
+            .names("app_label_id");
     }
 
     // Changing needs write, within the scope.

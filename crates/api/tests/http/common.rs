@@ -461,6 +461,10 @@ pub struct World {
     pub maintenance_c: i64,
     pub alert_b: i64,
     pub alert_n2: i64,
+    pub out_of_order_n1: i64,
+    pub connection_n1: i64,
+    pub unit_n1: i64,
+    pub label_n1: i64,
 }
 
 impl TestApp {
@@ -645,6 +649,37 @@ impl TestApp {
         };
         let alert_b = alert(n1, cluster_b).await;
         let alert_n2 = alert(n2, cluster_c).await;
+        let out_of_order_n1 = relais_store::entity::out_of_order::ActiveModel {
+            network_id: Set(n1),
+            kind: Set("rent".into()),
+            reason: Set(Some("storm".into())),
+            start_date: Set(Utc::now()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .unwrap()
+        .id;
+        let hauler = relais_store::haulers::create(&self.db, "World Haul")
+            .await
+            .unwrap();
+        let dispatcher = self.user("dispatcher@haul.test").await;
+        relais_store::haulers::add_user(&self.db, hauler.id, dispatcher, "ThirdPartyDispatcher")
+            .await
+            .unwrap();
+        let connection_n1 =
+            relais_store::haulers::request(&self.db, hauler.id, n1, dispatcher, Utc::now())
+                .await
+                .unwrap()
+                .id;
+        let unit_n1 = self.unit("World Lyon", &[n1]).await;
+        let label_n1 = relais_store::entity::network::Entity::find_by_id(n1)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .app_label_id;
         World {
             admin,
             n1,
@@ -672,6 +707,10 @@ impl TestApp {
             maintenance_c,
             alert_b,
             alert_n2,
+            out_of_order_n1,
+            connection_n1,
+            unit_n1,
+            label_n1,
         }
     }
 

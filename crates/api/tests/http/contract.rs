@@ -262,3 +262,191 @@ fn the_error_catalogue_in_the_docs_is_up_to_date() {
     );
     matches_committed("docs/errors.md", &text);
 }
+
+/// Path parameters that name no declared object: sub-objects the handler finds within their
+/// declared parent (a rule of the network in the path, a picture of the cluster), or places
+/// that are not objects of a network (a user, a role key, a network deleted by a global grant).
+const UNDECLARED_PATH_PARAMETERS: &[(&str, &str)] = &[
+    ("method_id", "a payment method of the app label in the path"),
+    ("picture_id", "a picture of the cluster in the path"),
+    ("rid", "an access rule of the network in the path"),
+    (
+        "notification_id",
+        "a notification setting of the network in the path",
+    ),
+    (
+        "model_id",
+        "a vehicle model's settings in the network in the path",
+    ),
+    ("key", "a role: global"),
+    ("network_id", "deleting a network: global"),
+    (
+        "id",
+        "a user: their grants are filtered to the caller's scope",
+    ),
+];
+
+#[test]
+fn every_path_parameter_is_a_declared_object_or_a_known_exception() {
+    let doc = document();
+    for (method, path, op) in operations(&doc) {
+        if !path.starts_with("/dashboard/") {
+            continue;
+        }
+        let declared: Vec<&str> = op["x-permission"]["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["in"] == "path")
+            .map(|o| o["parameter"].as_str().unwrap())
+            .collect();
+        for segment in path.split('/') {
+            let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+                continue;
+            };
+            assert!(
+                declared.contains(&name)
+                    || UNDECLARED_PATH_PARAMETERS.iter().any(|(n, _)| *n == name),
+                "{method} {path}: `{name}` is neither a declared object nor a known exception"
+            );
+        }
+    }
+}
+
+/// The fixture of each object kind in network 1 of the [`World`], and its cluster if any.
+fn fixture(w: &crate::common::World, object: &str) -> (i64, Option<i64>) {
+    match object {
+        "network" | "network_part" => (w.n1, None),
+        "cluster" => (w.cluster_a, Some(w.cluster_a)),
+        "station" => (w.station_a, Some(w.cluster_a)),
+        "spot" => (w.spot_a, Some(w.cluster_a)),
+        "vehicle" => (w.vehicle_a, Some(w.cluster_a)),
+        "stock" => (w.stock_n1, None),
+        "maintenance" => (w.maintenance_b, Some(w.cluster_b)),
+        "speed_zone" => (w.zone_n1, None),
+        "virtual_parking" => (w.parking_n1, None),
+        "pricing_rule" => (w.rule_n1, None),
+        "fleet_alert" => (w.alert_b, Some(w.cluster_b)),
+        "out_of_order" => (w.out_of_order_n1, None),
+        "hauler_connection" => (w.connection_n1, None),
+        "organizational_unit" => (w.unit_n1, None),
+        "app_label" => (w.label_n1, None),
+        other => panic!("no fixture for object kind `{other}`: add one to World"),
+    }
+}
+
+/// Generated from the declarations: every Dashboard operation refuses a caller without its
+/// permission (-30), a read-only caller when it writes (-30), a caller scoped to another
+/// network (-31 or 404, no data), and a caller restricted to another cluster of the network
+/// where it touches a cluster's object or a whole network's (-31 or 404, no data). Declaring an
+/// operation's requirement is enough to have it covered.
+#[tokio::test]
+async fn the_denial_matrix_derived_from_the_declarations_holds() {
+    use relais_domain::Permission;
+    let app = TestApp::new().await;
+    let w = app.world().await;
+    let doc = document();
+    let (_, bare) = app.staff("bare@relais.test", &[]).await;
+    let unit_n2 = app.unit("Elsewhere", &[w.n2]).await;
+    let unit_a = app.unit_with("Only a", &[w.n1], &[w.cluster_a]).await;
+    let unit_b = app.unit_with("Only b", &[w.n1], &[w.cluster_b]).await;
+    let mut checked = 0;
+    for (method, path, op) in operations(&doc) {
+        let p = &op["x-permission"];
+        if !path.starts_with("/dashboard/") || p["authentication"] != "token" {
+            continue;
+        }
+        let Some(key) = p["permission"].as_str() else {
+            continue;
+        };
+        let permission: Permission = serde_json::from_value(Value::String(key.into())).unwrap();
+        let write = p["write"] == true;
+        let objects: Vec<&Value> = p["objects"].as_array().into_iter().flatten().collect();
+        let mut cluster_of_objects = None;
+        let mut concrete = path.clone();
+        let mut query = Vec::new();
+        let mut body = serde_json::Map::new();
+        for object in &objects {
+            let (id, cluster) = fixture(&w, object["object"].as_str().unwrap());
+            cluster_of_objects = cluster_of_objects.or(cluster);
+            let name = object["parameter"].as_str().unwrap();
+            match object["in"].as_str().unwrap() {
+                "path" => concrete = concrete.replace(&format!("{{{name}}}"), &id.to_string()),
+                "query" => query.push(format!("{name}={id}")),
+                _ => {
+                    body.insert(name.to_owned(), Value::from(id));
+                }
+            }
+        }
+        if p["scope"]["by"] == "networks_query" {
+            query.push(format!(
+                "{}={}",
+                p["scope"]["parameter"].as_str().unwrap(),
+                w.n1
+            ));
+        }
+        let concrete: String = concrete
+            .split('/')
+            .map(|s| match s {
+                "{key}" => "fleet-manager".to_owned(),
+                s if s.starts_with('{') => "1".to_owned(),
+                s => s.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let url = if query.is_empty() {
+            concrete
+        } else {
+            format!("{concrete}?{}", query.join("&"))
+        };
+        let send = |token: String| {
+            let url = url.clone();
+            let body = Value::Object(body.clone());
+            let method: Method = method.parse().unwrap();
+            let app = &app;
+            async move { app.call(method, &url).token(&token).json(body).send().await }
+        };
+        // No permission at all.
+        send(bare.clone()).await.fails(403, -30);
+        // Read-only where it writes.
+        if write {
+            let email = format!("read-{checked}@relais.test");
+            let (_, reader) = app.staff(&email, &[(permission, None, false)]).await;
+            send(reader).await.fails(403, -30);
+        }
+        let denied = |reply: crate::common::Reply, who: &str| {
+            assert!(
+                (reply.status == 403 && reply.body["code"] == -31)
+                    || (reply.status == 404 && reply.body["code"] == -2),
+                "{method} {path} ({url}) as {who}: {}",
+                reply.text
+            );
+            assert!(
+                reply.body.get("data").is_none(),
+                "{method} {path}: {}",
+                reply.text
+            );
+        };
+        let scoped =
+            p["scope"]["by"] == "global" || objects.iter().any(|o| o["object"] != "network_part");
+        if scoped {
+            // Scoped to network 2 only.
+            let email = format!("n2-{checked}@relais.test");
+            let (_, other) = app
+                .staff(&email, &[(permission, Some(unit_n2), write)])
+                .await;
+            denied(send(other).await, "a caller of network 2");
+            // Restricted to the other cluster of network 1.
+            let unit = if cluster_of_objects == Some(w.cluster_a) {
+                unit_b
+            } else {
+                unit_a
+            };
+            let email = format!("cluster-{checked}@relais.test");
+            let (_, partial) = app.staff(&email, &[(permission, Some(unit), write)]).await;
+            denied(send(partial).await, "a caller of another cluster");
+        }
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} operations checked");
+}
