@@ -199,7 +199,10 @@ fn standard_answers(operation: &mut utoipa::openapi::path::Operation, requiremen
             .into(),
         ));
     }
-    if !requirement.objects.is_empty() || has_path_params {
+    if !requirement.objects.is_empty()
+        || has_path_params
+        || matches!(requirement.scope, ScopeRule::NetworksQuery(_))
+    {
         answers.push((
             "404",
             "No such object; `fields` names the parameter (-2)".into(),
