@@ -1,8 +1,10 @@
-//! Through the real broker (Mosquitto at 127.0.0.1:1883, or `RELAIS_TEST_MQTT_URL`): each test
-//! uses its own topic prefix and client ids, so runs in parallel never see each other.
+//! Through a real broker: one started in this process for each test, or the one named by
+//! `RELAIS_TEST_MQTT_URL` (Mosquitto in CI), where each test uses its own topic prefix and
+//! client ids, so runs in parallel never see each other.
 
 mod common;
 
+use common::broker::broker;
 use common::*;
 use relais_iot::{Counters, IotConfig, IotLink};
 use relais_store::network_vehicles;
@@ -10,12 +12,8 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-fn broker() -> String {
-    std::env::var("RELAIS_TEST_MQTT_URL").unwrap_or_else(|_| "mqtt://127.0.0.1:1883".into())
-}
-
-fn config(prefix: &str) -> IotConfig {
-    let mut config = IotConfig::new(broker());
+fn config(broker: &str, prefix: &str) -> IotConfig {
+    let mut config = IotConfig::new(broker.to_owned());
     config.client_id = unique("relais-test-");
     config.topic_prefix = prefix.to_owned();
     config.poll_interval = Duration::from_millis(100);
@@ -24,9 +22,10 @@ fn config(prefix: &str) -> IotConfig {
 
 /// A device: a client publishing, and the messages of its subscriptions.
 async fn device(
+    broker: &str,
     subscribe: Option<String>,
 ) -> (AsyncClient, mpsc::UnboundedReceiver<(String, Vec<u8>)>) {
-    let (host, port) = IotConfig::new(broker()).address().unwrap();
+    let (host, port) = IotConfig::new(broker.to_owned()).address().unwrap();
     let options = MqttOptions::new(unique("device-"), host, port);
     let (client, mut eventloop) = AsyncClient::new(options, 64);
     let (tx, rx) = mpsc::unbounded_channel();
@@ -116,9 +115,10 @@ async fn published_telemetry_updates_the_vehicle() {
     let net = network(&t.db).await;
     let serial = "MQT001";
     let v = vehicle(&t.db, net, serial).await;
+    let broker = broker();
     let prefix = unique("test/");
-    let (counters, stop, task) = start(IotLink::new(t.db.clone(), config(&prefix))).await;
-    let (device, _) = device(None).await;
+    let (counters, stop, task) = start(IotLink::new(t.db.clone(), config(&broker, &prefix))).await;
+    let (device, _) = device(&broker, None).await;
     device
         .publish(
             format!("{prefix}/vehicles/{serial}/telemetry"),
@@ -177,9 +177,14 @@ async fn a_pending_command_is_published_and_its_ack_marks_it_delivered() {
     let serial = "MQT002";
     let v = vehicle(&t.db, net, serial).await;
     let id = queue(&t.db, v, "lock").await;
+    let broker = broker();
     let prefix = unique("test/");
-    let (device, mut inbox) = device(Some(format!("{prefix}/vehicles/{serial}/commands"))).await;
-    let (counters, stop, task) = start(IotLink::new(t.db.clone(), config(&prefix))).await;
+    let (device, mut inbox) = device(
+        &broker,
+        Some(format!("{prefix}/vehicles/{serial}/commands")),
+    )
+    .await;
+    let (counters, stop, task) = start(IotLink::new(t.db.clone(), config(&broker, &prefix))).await;
     let (topic, payload) = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
         .await
         .expect("a command")
@@ -225,9 +230,14 @@ async fn a_command_without_ack_counts_as_a_failed_attempt_and_is_retried() {
     let serial = "MQT003";
     let v = vehicle(&t.db, net, serial).await;
     queue(&t.db, v, "play-sound").await;
+    let broker = broker();
     let prefix = unique("test/");
-    let (_device, mut inbox) = device(Some(format!("{prefix}/vehicles/{serial}/commands"))).await;
-    let mut config = config(&prefix);
+    let (_device, mut inbox) = device(
+        &broker,
+        Some(format!("{prefix}/vehicles/{serial}/commands")),
+    )
+    .await;
+    let mut config = config(&broker, &prefix);
     config.ack_timeout = Duration::from_millis(300);
     let (_, stop, task) = start(IotLink::new(t.db.clone(), config)).await;
     for _ in 0..2 {
@@ -255,8 +265,8 @@ async fn a_command_without_ack_counts_as_a_failed_attempt_and_is_retried() {
 #[tokio::test]
 async fn an_unreachable_broker_is_retried_until_shutdown() {
     let t = db().await;
-    let mut config = config("unused");
-    config.url = "mqtt://127.0.0.1:1".into();
+    // Port 1: nothing listens there.
+    let config = config("mqtt://127.0.0.1:1", "unused");
     let link = IotLink::new(t.db.clone(), config);
     let counters = link.counters();
     let (stop, stopped) = oneshot::channel::<()>();

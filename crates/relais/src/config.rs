@@ -88,7 +88,8 @@ impl Default for Config {
             database_url_file: None,
             database_max_connections: 10,
             log_format: LogFormat::Text,
-            log_level: "info".into(),
+            // Migrations log each step at INFO, on every command: only their warnings.
+            log_level: "info,sea_orm_migration=warn".into(),
             request_timeout_secs: 30,
             body_limit_bytes: 2 * 1024 * 1024,
             login_token_ttl_hours: 24 * 30,

@@ -23,12 +23,36 @@ pub struct Loaded {
     pub admin_password: String,
 }
 
+/// A random password of 20 letters and digits.
+fn new_password() -> String {
+    Alphanumeric.sample_string(&mut rand::thread_rng(), 20)
+}
+
+/// Whether the dataset is loaded (its administrator exists).
+pub async fn is_loaded(db: &Db) -> anyhow::Result<bool> {
+    Ok(users::find_by_email(db, DEMO_ADMIN).await?.is_some())
+}
+
+/// Give the dataset's administrator a new random password, to print: the one printed at
+/// loading is not kept anywhere.
+pub async fn reset_password(db: &Db) -> anyhow::Result<Loaded> {
+    let Some(admin) = users::find_by_email(db, DEMO_ADMIN).await? else {
+        anyhow::bail!("the demonstration dataset is not loaded (run `relais demo` first)");
+    };
+    let password = new_password();
+    users::set_password_hash(db, admin.id, hash_password(&password)).await?;
+    Ok(Loaded {
+        admin_email: admin.email,
+        admin_password: password,
+    })
+}
+
 /// Load the dataset; `None` when it is already there.
 pub async fn load(db: &Db) -> anyhow::Result<Option<Loaded>> {
-    if users::find_by_email(db, DEMO_ADMIN).await?.is_some() {
+    if is_loaded(db).await? {
         return Ok(None);
     }
-    let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 20);
+    let password = new_password();
     let admin = setup::create_admin(
         db,
         NewUser {
@@ -172,9 +196,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Option<Loaded>> {
             db,
             NewUser {
                 email: email.into(),
-                password_hash: Some(hash_password(
-                    &Alphanumeric.sample_string(&mut rand::thread_rng(), 20),
-                )),
+                password_hash: Some(hash_password(&new_password())),
                 first_name: Some(first.into()),
                 last_name: Some(last.into()),
                 language: Some("fr".into()),

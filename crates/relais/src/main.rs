@@ -1,18 +1,18 @@
 //! `relais`: the back office for shared-mobility operators and their logistics partners.
 
+mod admin_cli;
 mod config;
 mod demo;
 mod hauler_cli;
 mod partner_account;
+mod token_cli;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use config::{Config, LogFormat, Overrides};
-use relais_domain::credentials::{MIN_PASSWORD_LEN, hash_password};
-use relais_store::users::NewUser;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -70,8 +70,13 @@ enum Command {
         #[command(subcommand)]
         command: PartnerAccountCommand,
     },
-    /// Load the demonstration dataset.
-    Demo,
+    /// Load the demonstration dataset (and print its administrator's credentials).
+    Demo {
+        /// Give the dataset's administrator a new random password and print it (the first one
+        /// is printed once, when the dataset is loaded, and kept nowhere).
+        #[arg(long)]
+        reset_password: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -89,6 +94,14 @@ enum AdminCommand {
         first_name: Option<String>,
         #[arg(long)]
         last_name: Option<String>,
+    },
+    /// Replace the password of a user (any user, not only administrators).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the new password from standard input (required, as for `create`).
+        #[arg(long, required = true)]
+        password_stdin: bool,
     },
 }
 
@@ -128,10 +141,52 @@ enum TokenCommand {
         #[arg(long)]
         expires_in_days: Option<i64>,
     },
+    /// List API tokens (every user's, or one user's): id, user, label, dates; never the secret.
+    List {
+        /// Only the tokens of this user.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Revoke an API token: it stops working at once.
+    Revoke {
+        /// The token's id, as `token list` shows it (the part of the token before the dot).
+        id: String,
+    },
 }
 
-fn main() -> anyhow::Result<()> {
+/// Errors end the command with one line on standard error and exit status 1: never anyhow's
+/// multi-line report, whose backtrace `RUST_BACKTRACE=1` would add.
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    match start(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", one_line(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes, as `{err:#}` writes them, on one line; a cause already quoted by
+/// the error above it (as database errors quote theirs) is not written twice.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|above| above.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts
+        .join(": ")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn start(cli: Cli) -> anyhow::Result<()> {
     let listen = match &cli.command {
         Command::Serve { listen, .. } => *listen,
         _ => None,
@@ -200,55 +255,47 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = open(&config).await?;
             partner_account::create(&db, &company, &email).await?;
         }
-        Command::Demo => {
+        Command::Demo { reset_password } => {
             let db = open(&config).await?;
-            report_demo(demo::load(&db).await?);
-        }
-        Command::Admin {
-            command:
-                AdminCommand::Create {
-                    email,
-                    password_stdin: _,
-                    first_name,
-                    last_name,
-                },
-        } => {
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            if password.chars().count() < MIN_PASSWORD_LEN {
-                bail!("the password must be at least {MIN_PASSWORD_LEN} characters long");
+            if reset_password {
+                let loaded = demo::reset_password(&db).await?;
+                println!("new password for the demonstration administrator");
+                print_credentials(&loaded);
+            } else {
+                report_demo(demo::load(&db).await?);
             }
-            let db = open(&config).await?;
-            let user = relais_store::setup::create_admin(
-                &db,
-                NewUser {
-                    email: email.clone(),
-                    password_hash: Some(hash_password(password)),
-                    first_name,
-                    last_name,
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot create {email}: {e}"))?;
-            println!("administrator {} created (id {})", user.email, user.id);
         }
-        Command::Token {
-            command:
+        Command::Admin { command } => match command {
+            AdminCommand::Create {
+                email,
+                password_stdin: _,
+                first_name,
+                last_name,
+            } => {
+                let password = admin_cli::password_from_stdin()?;
+                let db = open(&config).await?;
+                admin_cli::create(&db, &email, &password, first_name, last_name).await?;
+            }
+            AdminCommand::ResetPassword {
+                email,
+                password_stdin: _,
+            } => {
+                let password = admin_cli::password_from_stdin()?;
+                let db = open(&config).await?;
+                admin_cli::reset_password(&db, &email, &password).await?;
+            }
+        },
+        Command::Token { command } => {
+            let db = open(&config).await?;
+            match command {
                 TokenCommand::Create {
                     email,
                     label,
                     expires_in_days,
-                },
-        } => {
-            let db = open(&config).await?;
-            let Some(user) = relais_store::users::find_by_email(&db, &email).await? else {
-                bail!("no user with email {email}");
-            };
-            let expires = expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
-            let (_, token) = relais_store::tokens::issue(&db, user.id, &label, expires).await?;
-            println!("{token}");
+                } => token_cli::create(&db, &email, &label, expires_in_days).await?,
+                TokenCommand::List { email } => token_cli::list(&db, email.as_deref()).await?,
+                TokenCommand::Revoke { id } => token_cli::revoke(&db, &id).await?,
+            }
         }
     }
     Ok(())
@@ -258,11 +305,18 @@ fn report_demo(loaded: Option<demo::Loaded>) {
     match loaded {
         Some(loaded) => {
             println!("demonstration dataset loaded");
-            println!("administrator: {}", loaded.admin_email);
-            println!("password: {}", loaded.admin_password);
+            print_credentials(&loaded);
         }
-        None => println!("demonstration dataset already loaded"),
+        None => println!(
+            "demonstration dataset already loaded (`relais demo --reset-password` gives its \
+             administrator a new password)"
+        ),
     }
+}
+
+fn print_credentials(loaded: &demo::Loaded) {
+    println!("administrator: {}", loaded.admin_email);
+    println!("password: {}", loaded.admin_password);
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
@@ -273,8 +327,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         None => None,
     };
     let db = open(&config).await?;
-    if demo && relais_store::setup::is_empty(&db).await? {
-        report_demo(demo::load(&db).await?);
+    if demo {
+        if relais_store::setup::is_empty(&db).await? {
+            report_demo(demo::load(&db).await?);
+        } else if demo::is_loaded(&db).await? {
+            tracing::info!(
+                "demonstration dataset already loaded: `relais demo --reset-password` gives its \
+                 administrator a new password"
+            );
+        }
     }
     let storage = relais_api::storage::open(&config.storage())?;
     let mut state = relais_api::AppState::new(db, storage, config.api_settings());

@@ -4,7 +4,10 @@ use crate::entity::{api_token, user};
 use crate::error::Result;
 use chrono::{DateTime, Duration, Utc};
 use relais_domain::credentials::{generate_token, parse_token, secret_matches};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use std::collections::HashMap;
 
 /// How stale `last_used_at` may get before a request refreshes it: one write a minute per
 /// token at most, not one per request.
@@ -83,4 +86,48 @@ pub async fn revoke(db: &DatabaseConnection, token_pk: i64, now: DateTime<Utc>) 
     .update(db)
     .await?;
     Ok(())
+}
+
+/// A token as an operator sees it: its row (whose digest is never shown) and its user's email.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub token: api_token::Model,
+    pub user_email: String,
+}
+
+/// Every token, or those of `user_id`, oldest first, revoked and expired ones included.
+pub async fn list(db: &DatabaseConnection, user_id: Option<i64>) -> Result<Vec<Listed>> {
+    let mut query = api_token::Entity::find().order_by_asc(api_token::Column::Id);
+    if let Some(user_id) = user_id {
+        query = query.filter(api_token::Column::UserId.eq(user_id));
+    }
+    let tokens = query.all(db).await?;
+    let mut user_ids: Vec<i64> = tokens.iter().map(|t| t.user_id).collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let emails: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    Ok(tokens
+        .into_iter()
+        .map(|token| Listed {
+            user_email: emails.get(&token.user_id).cloned().unwrap_or_default(),
+            token,
+        })
+        .collect())
+}
+
+/// The token whose public half is `token_id`.
+pub async fn find_by_token_id(
+    db: &DatabaseConnection,
+    token_id: &str,
+) -> Result<Option<api_token::Model>> {
+    Ok(api_token::Entity::find()
+        .filter(api_token::Column::TokenId.eq(token_id))
+        .one(db)
+        .await?)
 }

@@ -15,9 +15,10 @@ use relais_store::grants::{GrantTerms, Granted};
 use relais_store::units::UnitContents;
 use relais_store::users::NewUser;
 use sea_orm::ConnectionTrait;
+use sea_orm::sqlx::postgres::PgConnectOptions;
 use serde_json::Value;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, OnceLock};
 use tower::ServiceExt;
 
 /// A running application on its own database.
@@ -58,6 +59,63 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The `host:port` of the PostgreSQL server named by `url`, once it has answered. It is asked
+/// once per test binary with a short timeout, so that a server that is down or a database that
+/// does not exist fails every test at once with the same line, not each after a pool timeout.
+fn postgres_server(url: &str) -> String {
+    static CHECKED: OnceLock<Result<String, String>> = OnceLock::new();
+    let url = url.to_owned();
+    CHECKED
+        .get_or_init(|| {
+            let options: PgConnectOptions = url
+                .parse()
+                .map_err(|e| format!("RELAIS_TEST_DATABASE_URL is not a PostgreSQL URL: {e}"))?;
+            let server = format!("{}:{}", options.get_host(), options.get_port());
+            let database = options.get_database().unwrap_or("(default)").to_owned();
+            let fail = |e: String| {
+                format!(
+                    "PostgreSQL at {server} (database {database}, from RELAIS_TEST_DATABASE_URL) \
+                     is not usable: {e}"
+                )
+            };
+            // A refused connection first, plainly: the pool would retry it until its timeout.
+            if !options.get_host().starts_with('/') {
+                let address = (options.get_host(), options.get_port())
+                    .to_socket_addrs()
+                    .map_err(|e| fail(e.to_string()))?
+                    .next()
+                    .ok_or_else(|| fail("no address for this host".to_owned()))?;
+                TcpStream::connect_timeout(&address, std::time::Duration::from_secs(3))
+                    .map_err(|e| fail(e.to_string()))?;
+            }
+            // On a thread and runtime of its own: the first caller's runtime may be a
+            // current-thread one, busy waiting for this answer.
+            let answer = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+                    .block_on(async move {
+                        tokio::time::timeout(
+                            std::time::Duration::from_secs(3),
+                            relais_store::connect(&url, 1),
+                        )
+                        .await
+                        .map_err(|_| "no answer within 3 s".to_owned())?
+                        .map_err(|e| e.to_string())?
+                        .close()
+                        .await
+                        .map_err(|e| e.to_string())
+                    })
+            })
+            .join()
+            .unwrap_or_else(|_| Err("the connection check panicked".to_owned()));
+            answer.map(|()| server.clone()).map_err(fail)
+        })
+        .clone()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
@@ -68,9 +126,10 @@ impl TestApp {
     pub async fn with_settings(settings: ApiSettings) -> TestApp {
         let (db, database) = match std::env::var("RELAIS_TEST_DATABASE_URL") {
             Ok(url) if url.starts_with("postgres") => {
+                let server = postgres_server(&url);
                 let admin = relais_store::connect(&url, 1)
                     .await
-                    .expect("PostgreSQL server");
+                    .unwrap_or_else(|e| panic!("cannot connect to PostgreSQL at {server}: {e}"));
                 let name = format!("relais_test_{}", uuid::Uuid::new_v4().simple());
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))

@@ -1,6 +1,9 @@
-//! Fixtures: a migrated SQLite database in a temporary folder, and rows made in the store.
+//! Fixtures: a migrated SQLite database in a temporary folder, rows made in the store, and an
+//! MQTT broker.
 
 #![allow(dead_code)]
+
+pub mod broker;
 
 use chrono::Utc;
 use relais_domain::geometry::Shape;
