@@ -227,6 +227,10 @@ impl FromRequestParts<AppState> for HaulerCaller {
 
 impl HaulerCaller {
     /// The hauler of the path, if the caller acts for it with one of the seed's roles.
+    ///
+    /// The seed grants each operation to roles of the hauler, so a caller without such a role
+    /// for the path's hauler is refused 403 `forbidden`, and so is a UUID no hauler has: the
+    /// same answer for both, or the surface would tell strangers which hauler UUIDs exist.
     async fn hauler(&mut self, state: &AppState, raw: &str) -> Result<hauler::Model, HaulerError> {
         let uuid = uuid::Uuid::parse_str(raw).map_err(|_| {
             HaulerError::new(
@@ -237,14 +241,10 @@ impl HaulerCaller {
             .field("hauler_uuid")
         })?;
         let membership = relais_store::haulers::membership(&state.db, self.user_id).await?;
-        let hauler = relais_store::haulers::by_uuid(&state.db, &uuid.hyphenated().to_string())
-            .await?
-            .ok_or_else(|| {
-                HaulerError::new(StatusCode::NOT_FOUND, "not_found", "no such hauler")
-                    .field("hauler_uuid")
-            })?;
-        match membership {
-            Some(m)
+        let hauler =
+            relais_store::haulers::by_uuid(&state.db, &uuid.hyphenated().to_string()).await?;
+        match (membership, hauler) {
+            (Some(m), Some(hauler))
                 if m.hauler_id == hauler.id
                     && relais_store::haulers::ROLES.contains(&m.role.as_str()) =>
             {
@@ -262,7 +262,8 @@ impl HaulerCaller {
 
 const DESCRIPTION_CREATE: &str = "Create a new hauler connection.\n\n\
 Roles: Admin, Dispatcher, Driver, ThirdPartyDispatcher, ThirdPartyDriver of the hauler \
-(a user acts only for their own hauler: 403 otherwise).\n\n\
+(a user acts only for their own hauler: 403 `forbidden` otherwise, and for a UUID no hauler has, \
+so that hauler UUIDs cannot be probed).\n\n\
 Headers: `Authorization: Bearer <token>` (matches `^bearer [a-z0-9-_=]+.[a-z0-9-_=]+.?[a-z0-9-_.+/=]*$` \
 case-insensitively, at most 256 characters; missing, malformed or unknown: 401), `x-tenant-id` \
 (integer: 400 otherwise; when given, must be the location's provider id: 403 `tenant_mismatch`), \

@@ -56,6 +56,12 @@ impl PartnerError {
     pub fn not_found() -> Self {
         PartnerError::Detail(StatusCode::NOT_FOUND, "Not found.".into())
     }
+
+    /// A blocked account: refused on every surface, here 403 as the Dashboard and the hauler
+    /// surface refuse it.
+    pub fn blocked() -> Self {
+        PartnerError::Detail(StatusCode::FORBIDDEN, "This account is blocked.".into())
+    }
 }
 
 impl IntoResponse for PartnerError {
@@ -130,6 +136,9 @@ impl FromRequestParts<AppState> for Requester {
             };
             return Err(PartnerError::Detail(StatusCode::UNAUTHORIZED, text.into()));
         };
+        if caller.user.blocked {
+            return Err(PartnerError::blocked());
+        }
         let Some(company) = relais_store::partner::account_of(&state.db, caller.user.id).await?
         else {
             return Err(PartnerError::Detail(

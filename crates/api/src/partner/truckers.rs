@@ -343,6 +343,10 @@ pub async fn redeem_invite_code(
             "Invalid or expired invite code.",
         ));
     };
+    // The code is spent, but a blocked driver gets no credentials.
+    if user.blocked {
+        return Err(PartnerError::blocked());
+    }
     let (_, token) =
         relais_store::tokens::issue(&state.db, user.id, &format!("trucker {}", trucker.id), None)
             .await?;

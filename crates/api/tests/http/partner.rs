@@ -221,6 +221,111 @@ async fn authentication_is_answered_in_the_partner_style() {
     assert!(status(&refused, 403)["detail"].is_string());
 }
 
+/// Block `user` directly in the store, as an administrator would.
+async fn block(app: &TestApp, user: i64) {
+    use sea_orm::{ActiveModelTrait, Set};
+    relais_store::entity::user::ActiveModel {
+        id: Set(user),
+        blocked: Set(true),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_blocked_user_is_refused_in_the_partner_style() {
+    let app = TestApp::new().await;
+    let (company, token) = account(&app, "Requester", "r@requester.test").await;
+    let created = post(
+        &app,
+        &token,
+        "/api/v4/companies/",
+        json!({"name": "Bouvet"}),
+    )
+    .await;
+    let pk = status(&created, 201)["pk"].as_i64().unwrap();
+    let trucker = post(
+        &app,
+        &token,
+        "/api/v4/truckers/",
+        json!({"phone_number": "06"}),
+    )
+    .await;
+    let tid = status(&trucker, 201)["pk"].as_i64().unwrap();
+    let generate = format!("/api/v4/manager-truckers/{tid}/generate-invite-code/");
+    let redeem = |code: String| {
+        let app = &app;
+        async move {
+            app.post("/api/v4/invite-codes/redeem/")
+                .json(json!({"invite_code": code}))
+                .send()
+                .await
+        }
+    };
+    let code = |reply: crate::common::Reply| {
+        status(&reply, 200)["invite_code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    #[track_caller]
+    fn blocked(reply: crate::common::Reply) {
+        assert_eq!(status(&reply, 403)["detail"], "This account is blocked.");
+    }
+
+    // A driver whose user is blocked gets no credentials from an invite code.
+    let first = code(post(&app, &token, &generate, json!({})).await);
+    let creds = redeem(first).await;
+    let driver = status(&creds, 200)["user_id"].as_i64().unwrap();
+    block(&app, driver).await;
+    let second = code(post(&app, &token, &generate, json!({})).await);
+    blocked(redeem(second).await);
+
+    // A blocked manager: reads and writes of companies, contacts and truckers.
+    let manager = relais_store::partner::managers(&app.db, vec![company])
+        .await
+        .unwrap()[0]
+        .1
+        .id;
+    block(&app, manager).await;
+    blocked(get(&app, &token, "/api/v4/companies/").await);
+    blocked(get(&app, &token, &format!("/api/v4/companies/{pk}/")).await);
+    blocked(post(&app, &token, "/api/v4/companies/", json!({"name": "Other"})).await);
+    blocked(
+        patch(
+            &app,
+            &token,
+            &format!("/api/v4/companies/{pk}/"),
+            json!({"notes": "x"}),
+        )
+        .await,
+    );
+    blocked(get(&app, &token, "/api/v4/contacts/").await);
+    blocked(
+        post(
+            &app,
+            &token,
+            "/api/v4/contacts/",
+            json!({"company": {"pk": pk}, "last_name": "Bouvet"}),
+        )
+        .await,
+    );
+    blocked(get(&app, &token, "/api/v4/truckers/").await);
+    blocked(get(&app, &token, &format!("/api/v4/truckers/{tid}/")).await);
+    blocked(
+        post(
+            &app,
+            &token,
+            "/api/v4/truckers/",
+            json!({"phone_number": "07"}),
+        )
+        .await,
+    );
+    blocked(post(&app, &token, &generate, json!({})).await);
+}
+
 #[tokio::test]
 async fn company_unicity_control_answers_the_existing_company() {
     let app = TestApp::new().await;
