@@ -18,7 +18,7 @@
 
 mod model;
 
-use crate::access::{Caller, public};
+use crate::access::{Caller, surface_token};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -291,10 +291,13 @@ only those of that provider). Same headers, roles and errors as creating one.";
     params(("hauler_uuid" = String, Path, description = "Third party hauler identifier (a UUID)."),
         ("x-tenant-id" = Option<i64>, Header, description = "Tenant (provider) identifier."),
         ("x-api-version" = Option<String>, Header, description = "API version.")),
-    extensions(("x-permission" = json!(public())), ("x-relais-extension" = json!(true))),
+    security(("bearer" = [])),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The hauler's connections", body = Vec<Connection>),
-        (status = "4XX", description = "Refused", body = HaulerError),
+        (status = 400, description = "`invalid_header` (`x-api-version`, `x-tenant-id`) or `invalid_path` (`hauler_uuid` not a UUID)", body = HaulerError),
+        (status = 401, description = "`not_authenticated`: no `Authorization`, a malformed one, or an unknown, revoked or expired token", body = HaulerError),
+        (status = 403, description = "`account_blocked`, or `forbidden`: the caller does not act for this hauler (also for a UUID no hauler has)", body = HaulerError),
     )
 )]
 async fn list_connections(
@@ -312,10 +315,13 @@ async fn list_connections(
     summary = "List Connections",
     description = "The same as without the trailing slash.",
     params(("hauler_uuid" = String, Path, description = "Third party hauler identifier (a UUID).")),
-    extensions(("x-permission" = json!(public())), ("x-relais-extension" = json!(true))),
+    security(("bearer" = [])),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The hauler's connections", body = Vec<Connection>),
-        (status = "4XX", description = "Refused", body = HaulerError),
+        (status = 400, description = "`invalid_header` (`x-api-version`, `x-tenant-id`) or `invalid_path` (`hauler_uuid` not a UUID)", body = HaulerError),
+        (status = 401, description = "`not_authenticated`: no `Authorization`, a malformed one, or an unknown, revoked or expired token", body = HaulerError),
+        (status = 403, description = "`account_blocked`, or `forbidden`: the caller does not act for this hauler (also for a UUID no hauler has)", body = HaulerError),
     )
 )]
 async fn list_connections_slash(
@@ -336,10 +342,17 @@ async fn list_connections_slash(
         ("x-tenant-id" = Option<i64>, Header, description = "Tenant (provider) identifier."),
         ("x-api-version" = Option<String>, Header, description = "API version.")),
     request_body = CreateConnection,
-    extensions(("x-permission" = json!(public()))),
+    security(("bearer" = [])),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 201, description = "The connection, pending approval", body = Connection),
-        (status = "4XX", description = "Refused", body = HaulerError),
+        (status = 400, description = "`invalid_header` (`x-api-version`, `x-tenant-id`), `invalid_path` (`hauler_uuid` not a UUID) or `malformed_body` (not a JSON object)", body = HaulerError),
+        (status = 401, description = "`not_authenticated`: no `Authorization`, a malformed one, or an unknown, revoked or expired token", body = HaulerError),
+        (status = 403, description = "`account_blocked`; `forbidden`: the caller does not act for this hauler (also for a UUID no hauler has); `tenant_mismatch`: the location is not of the `x-tenant-id` provider", body = HaulerError),
+        (status = 404, description = "`unknown_tenant_code`: no location has this tenant code", body = HaulerError),
+        (status = 409, description = "`connection_exists` (pending or approved already) or `location_closed`", body = HaulerError),
+        (status = 415, description = "`unsupported_media_type`: `Content-Type` is not application/json", body = HaulerError),
+        (status = 422, description = "`validation_error`: `tenant_code` missing, not a string, or not a tenant code; an unknown field", body = HaulerError),
     )
 )]
 async fn create_connection(
@@ -359,10 +372,17 @@ async fn create_connection(
     description = "The same as without the trailing slash (the seed's sample request uses it).",
     params(("hauler_uuid" = String, Path, description = "Third party hauler identifier (a UUID).")),
     request_body = CreateConnection,
-    extensions(("x-permission" = json!(public()))),
+    security(("bearer" = [])),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 201, description = "The connection, pending approval", body = Connection),
-        (status = "4XX", description = "Refused", body = HaulerError),
+        (status = 400, description = "`invalid_header` (`x-api-version`, `x-tenant-id`), `invalid_path` (`hauler_uuid` not a UUID) or `malformed_body` (not a JSON object)", body = HaulerError),
+        (status = 401, description = "`not_authenticated`: no `Authorization`, a malformed one, or an unknown, revoked or expired token", body = HaulerError),
+        (status = 403, description = "`account_blocked`; `forbidden`: the caller does not act for this hauler (also for a UUID no hauler has); `tenant_mismatch`: the location is not of the `x-tenant-id` provider", body = HaulerError),
+        (status = 404, description = "`unknown_tenant_code`: no location has this tenant code", body = HaulerError),
+        (status = 409, description = "`connection_exists` (pending or approved already) or `location_closed`", body = HaulerError),
+        (status = 415, description = "`unsupported_media_type`: `Content-Type` is not application/json", body = HaulerError),
+        (status = 422, description = "`validation_error`: `tenant_code` missing, not a string, or not a tenant code; an unknown field", body = HaulerError),
     )
 )]
 async fn create_connection_slash(

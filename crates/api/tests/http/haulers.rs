@@ -572,3 +572,31 @@ async fn app_user_id(app: &TestApp, email: &str) -> i64 {
         .unwrap()
         .id
 }
+
+#[test]
+fn hauler_operations_declare_the_bearer_token_and_their_refusals() {
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/haulers/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            seen += 1;
+            assert_eq!(
+                op["x-permission"]["authentication"], "surface_token",
+                "{method} {path}"
+            );
+            // The seed takes `Authorization: Bearer` only.
+            assert_eq!(op["security"], json!([{"bearer": []}]), "{method} {path}");
+            for status in ["400", "401", "403"] {
+                let schema = &op["responses"][status]["content"]["application/json"]["schema"];
+                assert_eq!(
+                    schema["$ref"], "#/components/schemas/HaulerError",
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+    assert_eq!(seen, 4);
+}
