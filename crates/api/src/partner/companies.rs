@@ -2,9 +2,10 @@
 
 use super::views::{self, Company};
 use super::{
-    Detail, Fields, LookupQuery, Page, PartnerError, PartnerResult, Requester, TAG, paginate,
+    Detail, FIELD_ERRORS, FORBIDDEN, FieldErrors, Fields, LOOKUP_ERROR, LookupQuery, Page,
+    PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED, paginate,
 };
-use crate::access::public;
+use crate::access::surface_token;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -215,11 +216,11 @@ fn remote_id_taken(book: &[partner_company::Model], company: &partner_company::M
     description = "The companies of the requester's address book (its own company included), \
         oldest first, 20 a page. `name` filters case-insensitively on the name (contains).",
     params(CompanyListQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Get successful", body = Page<Company>),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Invalid page", body = Detail),
     )
 )]
@@ -264,13 +265,13 @@ pub async fn list_companies(
         the companies of your address book: when one matches, nothing is created and the \
         existing company is answered unchanged with status 200 (201 when created).",
     request_body = CompanyInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 201, description = "Create successful", body = Company),
         (status = 200, description = "The company already exists in the address book (unicity control): answered unchanged", body = Company),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
     )
 )]
 pub async fn create_company(
@@ -319,11 +320,12 @@ pub async fn create_company(
     description = "A company of the address book, by `pk`, or by `remote_id` with \
         `lookup_field=remote_id` and the remote id in the path.",
     params(("pk" = String, Path, description = "The company's pk, or its remote_id with lookup_field=remote_id"), LookupQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Get successful", body = Company),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = LOOKUP_ERROR, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]
@@ -350,12 +352,12 @@ pub async fn read_company(
         the company hasn't subscribed (a partner account company): otherwise 400 naming the field.",
     params(("pk" = String, Path, description = "The company's pk, or its remote_id with lookup_field=remote_id"), LookupQuery),
     request_body = CompanyInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Update successful", body = Company),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]

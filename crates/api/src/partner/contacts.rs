@@ -2,9 +2,10 @@
 
 use super::views::{self, Contact};
 use super::{
-    Detail, Fields, LookupQuery, Page, PartnerError, PartnerResult, Requester, TAG, paginate,
+    Detail, FIELD_ERRORS, FORBIDDEN, FieldErrors, Fields, LOOKUP_ERROR, LookupQuery, Page,
+    PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED, paginate,
 };
-use crate::access::public;
+use crate::access::surface_token;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -141,11 +142,11 @@ const LOOKUP_PATH: &str = "The contact's uid, or its remote_id with lookup_field
     summary = "List all contacts",
     description = "The contacts of the requester's address book, oldest first, 20 a page.",
     params(PageQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Get successful", body = Page<Contact>),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Invalid page", body = Detail),
     )
 )]
@@ -180,12 +181,12 @@ pub async fn list_contacts(
         company can be identified either by its pk or its remote_id, and must exist in the \
         address book. A contact's remote_id is unique in the address book.",
     request_body = ContactInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 201, description = "Create successful", body = Contact),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
     )
 )]
 pub async fn create_contact(
@@ -233,11 +234,12 @@ pub async fn create_contact(
     description = "A contact of the address book, by `uid`, or by `remote_id` with \
         `lookup_field=remote_id` and the remote id in the path.",
     params(("uid" = String, Path, description = LOOKUP_PATH), LookupQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Get successful", body = Contact),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = LOOKUP_ERROR, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]
@@ -261,12 +263,12 @@ pub async fn read_contact(
         the address book.",
     params(("uid" = String, Path, description = LOOKUP_PATH), LookupQuery),
     request_body = ContactInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Update successful", body = Contact),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]
@@ -298,11 +300,12 @@ pub async fn update_contact(
     summary = "Delete a contact",
     description = "Removes the contact from the address book. Empty body (204).",
     params(("uid" = String, Path, description = LOOKUP_PATH), LookupQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 204, description = "Empty body"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = LOOKUP_ERROR, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]

@@ -1032,3 +1032,182 @@ async fn dashboard_staff_set_up_a_partner_account_in_one_step() {
         .await
         .fails(403, -30);
 }
+
+#[test]
+fn partner_operations_declare_the_token_they_need_and_their_refusals() {
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v4/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            seen += 1;
+            let auth = &op["x-permission"]["authentication"];
+            let responses = op["responses"].as_object().unwrap();
+            if path == "/api/v4/invite-codes/redeem/" {
+                // The driver's app has no token yet: truly public.
+                assert_eq!(auth, "none", "{method} {path}");
+                assert!(op.get("security").is_none(), "{method} {path}");
+                continue;
+            }
+            assert_eq!(auth, "surface_token", "{method} {path}");
+            // Swagger's "Try it out" may send the token in both forms the surface takes.
+            let schemes: Vec<&str> = op["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path} has no security"))
+                .iter()
+                .flat_map(|s| s.as_object().unwrap().keys().map(String::as_str))
+                .collect();
+            assert!(
+                schemes.contains(&"bearer") && schemes.contains(&"authentication_header"),
+                "{method} {path}: {schemes:?}"
+            );
+            for status in ["401", "403"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} documents no {status}"
+                );
+            }
+            if path.contains("{pk}") || path.contains("{uid}") || op.get("requestBody").is_some() {
+                assert!(responses.contains_key("400"), "{method} {path} has no 400");
+            }
+            if path.contains("{pk}") || path.contains("{uid}") || method == "get" {
+                assert!(responses.contains_key("404"), "{method} {path} has no 404");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') {
+                    assert!(
+                        response["content"]["application/json"]["schema"].is_object(),
+                        "{method} {path} {status} has no body schema"
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen >= 16, "{seen}");
+    assert!(doc["paths"]["/api/v4/manager-truckers/"]["get"].is_object());
+    assert!(doc["paths"]["/api/v4/manager-truckers/{pk}/"]["patch"].is_object());
+    assert_eq!(doc["paths"]["/api/v4/truckers/"]["get"]["deprecated"], true);
+}
+
+#[tokio::test]
+async fn truckers_live_under_manager_truckers_and_the_former_path() {
+    let app = TestApp::new().await;
+    let (_, token) = account(&app, "Requester", "r@requester.test").await;
+    let created = post(
+        &app,
+        &token,
+        "/api/v4/manager-truckers/",
+        json!({"phone_number": "0601020304", "remote_id": "D1"}),
+    )
+    .await;
+    let tid = status(&created, 201)["pk"].as_i64().unwrap();
+    let read = get(&app, &token, &format!("/api/v4/manager-truckers/{tid}/")).await;
+    assert_eq!(status(&read, 200)["remote_id"], "D1");
+    let updated = patch(
+        &app,
+        &token,
+        "/api/v4/manager-truckers/D1/?lookup_field=remote_id",
+        json!({"city": "Nantes"}),
+    )
+    .await;
+    assert_eq!(status(&updated, 200)["city"], "Nantes");
+    let list = get(&app, &token, "/api/v4/manager-truckers/").await;
+    assert_eq!(status(&list, 200)["count"], 1);
+    // The former path answers the same.
+    let list = get(&app, &token, "/api/v4/truckers/").await;
+    assert_eq!(status(&list, 200)["results"][0]["pk"], tid);
+    let read = get(&app, &token, &format!("/api/v4/truckers/{tid}/")).await;
+    assert_eq!(status(&read, 200)["city"], "Nantes");
+    let other = post(
+        &app,
+        &token,
+        "/api/v4/truckers/",
+        json!({"phone_number": "07"}),
+    )
+    .await;
+    status(&other, 201);
+    let list = get(&app, &token, "/api/v4/manager-truckers/").await;
+    assert_eq!(status(&list, 200)["count"], 2);
+}
+
+#[tokio::test]
+async fn paths_outside_the_operations_answer_as_the_product_does() {
+    let app = TestApp::new().await;
+    let (_, token) = account(&app, "Requester", "r@requester.test").await;
+    // Missing only the trailing slash: Django's APPEND_SLASH redirects, query kept, any method.
+    for (method, path, location) in [
+        ("GET", "/api/v4/companies", "/api/v4/companies/"),
+        (
+            "GET",
+            "/api/v4/companies?name=bou&page=2",
+            "/api/v4/companies/?name=bou&page=2",
+        ),
+        ("GET", "/api/v4/companies/12", "/api/v4/companies/12/"),
+        ("POST", "/api/v4/contacts", "/api/v4/contacts/"),
+        (
+            "GET",
+            "/api/v4/manager-truckers",
+            "/api/v4/manager-truckers/",
+        ),
+        (
+            "POST",
+            "/api/v4/manager-truckers/3/generate-invite-code",
+            "/api/v4/manager-truckers/3/generate-invite-code/",
+        ),
+    ] {
+        let reply = app
+            .call(method.parse().unwrap(), path)
+            .header("authentication", &token)
+            .json(json!({}))
+            .send()
+            .await;
+        assert_eq!(
+            reply.status.as_u16(),
+            301,
+            "{method} {path}: {}",
+            reply.text
+        );
+        assert_eq!(reply.headers["location"], location, "{method} {path}");
+        assert!(reply.body.get("code").is_none(), "{}", reply.text);
+    }
+    // Unknown paths: 404 in the partner shape, token or not.
+    for path in [
+        "/api/v4/nothing/",
+        "/api/v4/nothing",
+        "/api/v4",
+        "/api/v4/companies/1/x/",
+    ] {
+        let reply = app.get(path).header("authentication", &token).send().await;
+        assert_eq!(
+            status(&reply, 404),
+            &json!({"detail": "Not found."}),
+            "{path}"
+        );
+        let reply = app.get(path).send().await;
+        assert_eq!(
+            status(&reply, 404),
+            &json!({"detail": "Not found."}),
+            "{path}"
+        );
+    }
+    // Known paths with another method: 405 as Django REST framework words it.
+    let reply = app
+        .put("/api/v4/companies/")
+        .header("authentication", &token)
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(
+        status(&reply, 405),
+        &json!({"detail": "Method \"PUT\" not allowed."})
+    );
+    assert!(reply.headers["allow"].to_str().unwrap().contains("POST"));
+    let reply = app
+        .get("/api/v4/manager-truckers/1/generate-invite-code/")
+        .header("authentication", &token)
+        .send()
+        .await;
+    assert_eq!(status(&reply, 405)["detail"], "Method \"GET\" not allowed.");
+}
