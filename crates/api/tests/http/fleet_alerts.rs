@@ -688,3 +688,18 @@ async fn resolving_alerts_checks_body_existence_scope_permission_and_closed_netw
         .unwrap();
     assert_eq!(stored.resolved_at, None);
 }
+
+#[test]
+fn the_history_documents_the_defaults_it_applies() {
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    let params = doc["paths"]["/dashboard/fleet-alerts/history"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let default = |name: &str| {
+        params.iter().find(|p| p["name"] == name).unwrap()["schema"]["default"].clone()
+    };
+    // The seed's defaults, which the history applies (see the ordering tests above).
+    assert_eq!(default("primary_key_dir"), "DESC");
+    assert_eq!(default("sort_dir"), "DESC");
+    assert_eq!(default("page_size"), 20);
+}
