@@ -181,11 +181,12 @@ pub struct AlertUser {
 pub struct FleetAlert {
     pub id: i64,
     pub network_id: i64,
-    #[serde(rename = "type")]
+    /// The kind of alert (the `alert_type` of the history's filter).
     #[schema(value_type = AlertType)]
     pub alert_type: String,
+    /// How serious it is (the `alert_severity` of the history's filter and sort).
     #[schema(value_type = AlertSeverity)]
-    pub severity: String,
+    pub alert_severity: String,
     pub cluster: Option<AlertCluster>,
     pub station: Option<AlertStation>,
     pub spot: Option<AlertSpot>,
@@ -207,7 +208,7 @@ impl From<AlertView> for FleetAlert {
             id: a.id,
             network_id: a.network_id,
             alert_type: a.alert_type,
-            severity: a.severity,
+            alert_severity: a.severity,
             cluster: a.cluster_id.map(|id| AlertCluster {
                 id,
                 name: v.cluster_name,

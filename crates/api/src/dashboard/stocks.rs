@@ -12,6 +12,7 @@
 //! no vehicle silently loses where it is stored.
 
 use crate::access::{Authorized, read, write};
+use crate::dashboard::networks::CountryRef;
 use crate::envelope::{Done, Envelope, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{CommaSeparated, ValidJson, ValidPath, ValidQuery, unique_id_list};
@@ -96,7 +97,9 @@ pub struct CreateStockRequest {
     #[validate(length(min = 4, max = 128))]
     #[schema(min_length = 4, max_length = 128)]
     pub name: String,
-    /// The identifier of the country of the new address (ISO 3166-1 numeric, France 250).
+    /// The identifier of the country of the new address (ISO 3166-1 numeric, France 250). The
+    /// seed names it `country`; `country_id`, its name everywhere else, is accepted too.
+    #[serde(alias = "country_id")]
     #[validate(range(min = 1), custom(function = "known_country"))]
     #[schema(minimum = 1)]
     pub country: i64,
@@ -143,8 +146,8 @@ pub struct StockItem {
     #[schema(required = true)]
     pub network_id: Option<i64>,
     pub name: String,
-    /// ISO 3166-1 numeric code of the country.
-    pub country: i32,
+    /// The country, as networks and third parties show theirs.
+    pub country: CountryRef,
     pub city: String,
     pub zipcode: String,
     pub street: String,
@@ -161,7 +164,7 @@ impl From<Stock> for StockItem {
             id: m.id,
             network_id: m.network_id,
             name: m.name,
-            country: m.country_id,
+            country: CountryRef::of(m.country_id),
             city: m.city,
             zipcode: m.zipcode,
             street: m.street,

@@ -597,3 +597,21 @@ async fn current_maintenances_of_the_active_fleet_are_listed_and_localized() {
         .await
         .fails(403, -30);
 }
+
+#[test]
+fn a_maintenance_type_is_named_key_and_label_everywhere() {
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    for (schema, body) in doc["components"]["schemas"].as_object().unwrap() {
+        for field in body["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(f, _)| f)
+        {
+            assert!(
+                !["type_key", "type_name", "type_label"].contains(&field.as_str()),
+                "{schema}.{field}: the type's key is `key`, its label `label`"
+            );
+        }
+    }
+}

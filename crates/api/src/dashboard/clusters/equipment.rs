@@ -131,7 +131,7 @@ pub struct ClusterMaintenance {
     pub id: i64,
     pub type_id: i64,
     /// The maintenance type's key.
-    pub type_key: String,
+    pub key: String,
     /// `low`, `medium`, `high`, ...
     pub severity: String,
     /// What the type applies to (`station`, `spot`, ...).
@@ -329,7 +329,7 @@ pub async fn get_maintenances(
         .map(|(m, t)| ClusterMaintenance {
             id: m.id,
             type_id: t.id,
-            type_key: t.key,
+            key: t.key,
             severity: t.severity,
             target_type: t.target_type,
             station_id: m.station_id,

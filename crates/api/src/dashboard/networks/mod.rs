@@ -77,7 +77,8 @@ pub struct CountryRef {
 }
 
 impl CountryRef {
-    fn of(id: i32) -> Self {
+    /// The country of an ISO 3166-1 numeric code (code and name empty when unknown).
+    pub fn of(id: i32) -> Self {
         let known = u16::try_from(id).ok().and_then(country);
         CountryRef {
             id,
