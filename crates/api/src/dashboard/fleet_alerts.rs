@@ -137,7 +137,7 @@ pub struct HistoryQuery {
 pub struct ResolveAlerts {
     /// Array of identifier to resolve: non-empty, unique, each at least 1.
     #[validate(length(min = 1), custom(function = "unique_ids"))]
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, example = json!([1]))]
     pub alert_ids: Vec<i64>,
 }
 

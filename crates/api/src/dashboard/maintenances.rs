@@ -106,18 +106,19 @@ pub struct TypeKeyQuery {
 pub struct OpenMaintenanceRequest {
     /// The key of the maintenance type (not deleted).
     #[validate(length(min = 1, max = 50))]
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(min_length = 1, max_length = 50, example = "flat-tyre")]
     pub key: String,
     /// The kind of the target; must be the type's `target_type`.
+    #[schema(example = "vehicle")]
     pub target_type: MaintenanceTargetType,
     /// Identifier of the station, spot or vehicle.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub target_id: i64,
     /// What was seen.
     #[serde(default)]
     #[validate(length(max = 500))]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, example = "Front tyre flat")]
     pub comment: Option<String>,
 }
 

@@ -95,31 +95,31 @@ fn known_country(id: i64) -> Result<(), ValidationError> {
 pub struct CreateStockRequest {
     /// The name of the new address.
     #[validate(length(min = 4, max = 128))]
-    #[schema(min_length = 4, max_length = 128)]
+    #[schema(min_length = 4, max_length = 128, example = "Gerland depot")]
     pub name: String,
     /// The identifier of the country of the new address (ISO 3166-1 numeric, France 250). The
     /// seed names it `country`; `country_id`, its name everywhere else, is accepted too.
     #[serde(alias = "country_id")]
     #[validate(range(min = 1), custom(function = "known_country"))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 250)]
     pub country: i64,
     /// The name of the city of the new address.
     #[validate(length(min = 1, max = 128))]
-    #[schema(min_length = 1, max_length = 128)]
+    #[schema(min_length = 1, max_length = 128, example = "Lyon")]
     pub city: String,
     /// The zipcode of the new address.
     #[validate(length(min = 1, max = 16))]
-    #[schema(min_length = 1, max_length = 16)]
+    #[schema(min_length = 1, max_length = 16, example = "69007")]
     pub zipcode: String,
     /// The street number and name of the new address.
     #[validate(length(min = 1, max = 128))]
-    #[schema(min_length = 1, max_length = 128)]
+    #[schema(min_length = 1, max_length = 128, example = "12 rue de Gerland")]
     pub street: String,
     /// relais extension: the network the stock belongs to; absent or `null` for an
     /// operator-wide stock (needs `stocks.manage` with write granted globally).
     #[serde(default)]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: Option<i64>,
 }
 
@@ -129,7 +129,7 @@ pub struct CreateStockRequest {
 pub struct UpdateStockShapeRequest {
     /// Identifier of the stock.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub stock_id: i64,
     /// New shape of the stock's area, a list of `[longitude, latitude]` points (at least 3).
     pub shape: ShapeInput,

@@ -190,11 +190,11 @@ pub struct RegisterVehicleRequest {
     pub serial: String,
     /// The model, from `GET /dashboard/vehicle-models`.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub model_id: i64,
     /// The network the vehicle joins (open, within the caller's scope).
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: i64,
 }
 
@@ -247,7 +247,7 @@ pub struct DecommissionQuery {
 pub struct ChangeNetworkRequest {
     /// Identifier of the new network for the vehicle.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: i64,
 }
 

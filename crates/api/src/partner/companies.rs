@@ -41,18 +41,23 @@ pub struct CompanyListQuery {
 /// The primary address of a company, as written.
 #[derive(Serialize, ToSchema)]
 pub struct AddressInput {
+    #[schema(example = "Transport Bouvet")]
     pub name: Option<String>,
+    #[schema(example = "3 rue des champs")]
     pub address: Option<String>,
+    #[schema(example = "Nantes")]
     pub city: Option<String>,
+    #[schema(example = "44000")]
     pub postcode: Option<String>,
     /// ISO 3166-1 alpha-2.
+    #[schema(example = "FR")]
     pub country: Option<String>,
-    #[schema(minimum = -90, maximum = 90)]
+    #[schema(minimum = -90, maximum = 90, example = 47.2184)]
     pub latitude: Option<f64>,
-    #[schema(minimum = -180, maximum = 180)]
+    #[schema(minimum = -180, maximum = 180, example = -1.5536)]
     pub longitude: Option<f64>,
     /// Metres.
-    #[schema(minimum = 0, maximum = 100000)]
+    #[schema(minimum = 0, maximum = 100000, example = 500)]
     pub radius: Option<i32>,
     pub coords_validated: Option<bool>,
     pub instructions: Option<String>,
@@ -64,9 +69,10 @@ pub struct AddressInput {
 pub struct CompanyInput {
     /// Required on creation. Only updatable by the creator of the company, and if the company
     /// hasn't subscribed.
-    #[schema(max_length = 255)]
+    #[schema(max_length = 255, example = "Transport Bouvet")]
     pub name: Option<String>,
     /// Only updatable by the creator of the company, and if the company hasn't subscribed.
+    #[schema(example = "adele.bouvet@gmail.com")]
     pub email: Option<String>,
     /// Only updatable by the creator of the company, and if the company hasn't subscribed.
     pub phone_number: Option<String>,
@@ -82,11 +88,13 @@ pub struct CompanyInput {
     /// The ID of the company in your system. It has to be unique among all your companies.
     pub remote_id: Option<String>,
     /// The id of the company in your invoicing system.
+    #[schema(example = "COMP_456")]
     pub invoicing_remote_id: Option<String>,
     /// Notes for this company, only visible to your team members.
     pub notes: Option<String>,
     pub primary_address: Option<AddressInput>,
     /// The Dashboard third party this company is (relais extension).
+    #[schema(example = json!(null))]
     pub third_party_id: Option<i64>,
 }
 

@@ -35,7 +35,9 @@ pub struct PageQuery {
 /// Identification of the company. The company must already exist in the address book.
 #[derive(Serialize, ToSchema)]
 pub struct CompanyIdentification {
+    #[schema(example = 928)]
     pub pk: Option<i64>,
+    #[schema(example = json!(null))]
     pub remote_id: Option<String>,
 }
 
@@ -44,11 +46,16 @@ pub struct CompanyIdentification {
 pub struct ContactInput {
     /// Required on creation.
     pub company: Option<CompanyIdentification>,
+    #[schema(example = "Adèle")]
     pub first_name: Option<String>,
     /// Required on creation.
+    #[schema(example = "Bouvet")]
     pub last_name: Option<String>,
+    #[schema(example = "adele.bouvet@gmail.com")]
     pub email: Option<String>,
+    #[schema(example = "+33600000000")]
     pub phone_number: Option<String>,
+    #[schema(example = "+33240000001")]
     pub fax_number: Option<String>,
     /// The id of the contact in your system; unique in your address book.
     #[schema(example = "CONTACT_123")]

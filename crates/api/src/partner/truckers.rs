@@ -47,6 +47,7 @@ pub struct PageQuery {
 #[derive(Serialize, ToSchema)]
 pub struct TruckerInput {
     /// Required on creation.
+    #[schema(example = "0601020304")]
     pub phone_number: Option<String>,
     /// The ID of the trucker in your system; unique among your truckers.
     pub remote_id: Option<String>,
@@ -56,7 +57,9 @@ pub struct TruckerInput {
     pub postcode: Option<String>,
     pub city: Option<String>,
     /// Only the 2-character codification is accepted (ISO 3166-1 alpha-2).
+    #[schema(example = "FR")]
     pub country_code: Option<String>,
+    #[schema(example = "99 999 999")]
     pub driving_license_number: Option<String>,
     pub driving_license_deadline: Option<chrono::DateTime<Utc>>,
     pub adr_license_deadline: Option<chrono::DateTime<Utc>>,

@@ -159,7 +159,7 @@ pub struct CreateClusterParkingRequest {
     pub shape: ShapeInput,
     /// How many vehicle can be parked.
     #[validate(range(min = 0, max = 2147483647))]
-    #[schema(minimum = 0, maximum = 2147483647)]
+    #[schema(minimum = 0, maximum = 2147483647, example = 10)]
     pub capacity: i64,
 }
 

@@ -211,36 +211,36 @@ impl NetworkDetail {
 pub struct CreateNetworkRequest {
     /// The new network's name.
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, example = "Lyon Vélo")]
     pub name: String,
     /// The default vat percentage of the network.
     #[validate(custom(function = "rate"))]
-    #[schema(value_type = f64, minimum = 0, maximum = 1)]
+    #[schema(value_type = f64, minimum = 0, maximum = 1, example = 0.2)]
     pub default_vat: Decimal,
     /// The identifier of the country where the network is situated.
     #[validate(range(min = 1), custom(function = "known_country"))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 250)]
     pub country_id: i32,
     /// The currency of the network. Used for default_vehicle_guarantee, offers, and network pricing.
     pub currency: CurrencyCode,
     /// The amount of the pre-authorization to rent a vehicle on the network.
     #[validate(custom(function = "non_negative_amount"))]
-    #[schema(value_type = f64, minimum = 0)]
+    #[schema(value_type = f64, minimum = 0, example = 150)]
     pub default_vehicle_guarantee: Decimal,
     /// Number of trips to be finished in order not to have the pre-authorization (-1: pre-authorization is mandatory, 0: pre-authorization never performed).
     #[validate(range(min = -1))]
-    #[schema(minimum = -1)]
+    #[schema(minimum = -1, example = 3)]
     pub trip_to_skip_pre_auth_guarantee: i32,
     /// The timezone where the network is situated.
     pub timezone: TimeZone,
     /// The identifier of the third party that own the network (if any).
     #[serde(default)]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub third_party_id: Option<i64>,
     /// The identifier of default app label of the network.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub app_label_id: i64,
 }
 
