@@ -69,6 +69,7 @@ pub fn app(mut state: AppState) -> anyhow::Result<Router> {
         .fallback(ops::route_not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(from_fn(haulers::outside_routes))
+        .layer(from_fn(partner::outside_routes))
         .layer(from_fn_with_state(state.clone(), dashboard_access_log))
         .layer(from_fn_with_state(state.clone(), access::authenticate))
         .layer(from_fn_with_state(state.clone(), ops::measure))

@@ -27,8 +27,9 @@ API definition and its tag is its group there. Success answers `{\"code\": 0, \"
 `{\"code\": 0}`); failures `{\"code\": <negative>, \"message\": {\"text\": ..., \"fields\": {...}}}` \
 with the codes of `x-error-codes`. Lists are paged by keyset: `page_size`, `last_primary_key`, \
 `primary_key_dir`, and the answer's `page` says how to ask for the next page.\n\n\
-Each operation's `x-permission` says what it needs: `authentication` (`none` or `token`), the \
-`permission` key, whether it needs the `write` modifier, and its `scope` rule. Every Dashboard \
+Each operation's `x-permission` says what it needs: `authentication` (`none`, `token`, or \
+`surface_token`: a token that the partner or hauler surface checks itself, refusing in its own \
+error shape), the `permission` key, whether it needs the `write` modifier, and its `scope` rule. Every Dashboard \
 operation also needs `dashboard.access`. Operations marked `x-relais-extension` go beyond the \
 Dashboard API definition: what a real back office needs that it leaves out.";
 
@@ -70,7 +71,9 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
             {
                 standard_answers(operation, requirement);
             }
-            if needs_token {
+            // An operation that declares its own security (a surface taking one header form
+            // only) keeps it.
+            if needs_token && operation.security.is_none() {
                 operation.security = Some(vec![
                     utoipa::openapi::security::SecurityRequirement::new(
                         "bearer",

@@ -9,9 +9,11 @@ use validator::Validate;
 /// Order of the primary key (and of a sort column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, ToSchema)]
 pub enum Direction {
-    #[default]
     #[serde(rename = "ASC")]
     Asc,
+    /// The default of every list: newest first, what staff look for (and the seed's default
+    /// where it states one, the fleet-alert history).
+    #[default]
     #[serde(rename = "DESC")]
     Desc,
 }
@@ -44,9 +46,9 @@ pub struct KeysetQuery {
     #[validate(range(min = 1))]
     #[param(minimum = 1, value_type = Option<i64>)]
     pub last_primary_key: Option<i64>,
-    /// Order of the primary key: `ASC` (default) or `DESC`.
+    /// Order of the primary key: `DESC` (default: newest first) or `ASC`.
     #[serde(default)]
-    #[param(inline, value_type = Option<Direction>)]
+    #[param(inline, value_type = Option<Direction>, default = "DESC")]
     pub primary_key_dir: Option<Direction>,
 }
 

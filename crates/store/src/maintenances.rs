@@ -48,6 +48,18 @@ pub async fn create_type(
     .map_err(conflict_on("key"))
 }
 
+/// The maintenance types by key; deleted ones only when `with_deleted`.
+pub async fn types(
+    db: &impl ConnectionTrait,
+    with_deleted: bool,
+) -> Result<Vec<maintenance_type::Model>> {
+    let mut query = maintenance_type::Entity::find().order_by_asc(maintenance_type::Column::Key);
+    if !with_deleted {
+        query = query.filter(maintenance_type::Column::DeletedAt.is_null());
+    }
+    Ok(query.all(db).await?)
+}
+
 /// The maintenance type `key`, deleted or not.
 pub async fn type_by_key(
     db: &impl ConnectionTrait,

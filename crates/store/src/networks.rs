@@ -1,7 +1,7 @@
 //! Networks: creation, indicators, closing, and the check every network setting goes through.
 
 use crate::entity::{app_label, cluster, network, station, third_party, trip, vehicle};
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, conflict_on};
 use chrono::{DateTime, Utc};
 use relais_domain::money;
 use rust_decimal::Decimal;
@@ -24,6 +24,18 @@ pub struct NewNetwork {
     pub third_party_id: Option<i64>,
     pub app_label_id: i64,
     pub created_by: Option<i64>,
+}
+
+/// What may change in a network once created; `None` leaves a field as it is. The currency,
+/// the time zone and the app label stay: prices, amounts and pricing windows are in the first
+/// two, and the tenant code haulers quote is made of the third.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkChange {
+    pub name: Option<String>,
+    pub default_vat: Option<Decimal>,
+    pub country_id: Option<i32>,
+    /// `Some(None)` removes the owner.
+    pub third_party_id: Option<Option<i64>>,
 }
 
 /// A network with its owner and its indicators.
@@ -80,7 +92,8 @@ pub async fn create(db: &impl ConnectionTrait, new: NewNetwork) -> Result<networ
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    let network = model.insert(db).await?;
+    // The name is unique within the app label (a unique index).
+    let network = model.insert(db).await.map_err(conflict_on("name"))?;
     // The code haulers quote to work on this network: the provider (its app label) and the
     // location (the network), as the hauler product writes them (`RELAIS+3`). Unique because
     // both parts are.
@@ -92,6 +105,52 @@ pub async fn create(db: &impl ConnectionTrait, new: NewNetwork) -> Result<networ
     }
     .update(db)
     .await?)
+}
+
+/// Change an open network (a closed one refuses: `Closed`); its name stays unique within its
+/// app label (`Conflict` on `name`) and a new owner must exist.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: i64,
+    change: NetworkChange,
+) -> Result<network::Model> {
+    let network = open(db, id).await?;
+    if let Some(Some(owner)) = change.third_party_id
+        && third_party::Entity::find_by_id(owner)
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(StoreError::Missing {
+            entity: "third party",
+            field: "third_party_id",
+        });
+    }
+    let mut model = network::ActiveModel {
+        id: Set(network.id),
+        ..Default::default()
+    };
+    let mut changed = false;
+    if let Some(name) = change.name {
+        model.name = Set(name);
+        changed = true;
+    }
+    if let Some(vat) = change.default_vat {
+        model.default_vat = Set(stored(vat, "default_vat")?);
+        changed = true;
+    }
+    if let Some(country) = change.country_id {
+        model.country_id = Set(country);
+        changed = true;
+    }
+    if let Some(owner) = change.third_party_id {
+        model.third_party_id = Set(owner);
+        changed = true;
+    }
+    if !changed {
+        return Ok(network);
+    }
+    model.update(db).await.map_err(conflict_on("name"))
 }
 
 /// The network `id`, closed or not.

@@ -121,11 +121,11 @@ impl From<access_log::Model> for AccessLog {
 /// Get access logs
 #[utoipa::path(get, path = "/dashboard/access-logs", tag = "AccessLogs",
     summary = "Get access logs",
-    description = "Return dashboard access logs.",
+    description = "Return dashboard access logs.\n\nNewest first unless `primary_key_dir=ASC`, 20 a page unless `page_size` says otherwise.",
     params(KeysetQuery, AccessLogsFilter),
     extensions(("x-permission" = json!(read(Permission::Developer).global()))),
     responses(
-        (status = 200, description = "A page of access logs, newest last unless `primary_key_dir=DESC`", body = Paged<AccessLog>),
+        (status = 200, description = "A page of access logs, newest first unless `primary_key_dir=ASC`", body = Paged<AccessLog>),
         (status = 400, description = "Malformed query (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or not global (-31)", body = ErrorBody),

@@ -232,48 +232,48 @@ pub struct AppLabelBillingParams {
     /// Name of the company.
     #[serde(default, deserialize_with = "present")]
     #[validate(length(min = 1, max = 100))]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 100, example = "Vélo'v Mobilités SAS")]
     pub name: Option<String>,
     /// Legal form of the company.
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(min = 1, max = 50))]
-    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 50)]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 50, example = "SAS")]
     pub legal_form: Option<Option<String>>,
     /// International VAT number.
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(min = 1, max = 50))]
-    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 50)]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 50, example = "FR40303265045")]
     pub vat_number: Option<Option<String>>,
     /// Registration number of the company (for example, SIRET in France).
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(min = 1, max = 50))]
-    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 50)]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 50, example = "303 265 045 RCS Lyon")]
     pub registration_number: Option<Option<String>>,
     /// Capital of the company.
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(min = 1, max = 50))]
-    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 50)]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 50, example = "10 000 EUR")]
     pub capital: Option<Option<String>>,
     /// Number and street name of the legal address of the company.
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, example = "1 place Bellecour")]
     pub street: String,
     /// Zip code of the legal address of the company.
     #[validate(length(min = 1, max = 20))]
-    #[schema(min_length = 1, max_length = 20)]
+    #[schema(min_length = 1, max_length = 20, example = "69002")]
     pub zip_code: String,
     /// City of the legal address of the company.
     #[validate(length(min = 1, max = 150))]
-    #[schema(min_length = 1, max_length = 150)]
+    #[schema(min_length = 1, max_length = 150, example = "Lyon")]
     pub city: String,
     /// Country of the legal address of the company.
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, example = "France")]
     pub country: String,
     /// Issuer of the invoice (i.e brand of the app).
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(min = 1, max = 100))]
-    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 100)]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 100, example = "Vélo'v")]
     pub issuer: Option<Option<String>>,
 }
 
@@ -315,11 +315,16 @@ impl AppLabelBillingParams {
 pub struct CreateAppLabelRequest {
     /// The unique label name.
     #[validate(custom(function = "label_name"))]
-    #[schema(pattern = "^[a-z]{1,20}$", min_length = 1, max_length = 20)]
+    #[schema(
+        pattern = "^[a-z]{1,20}$",
+        min_length = 1,
+        max_length = 20,
+        example = "velov"
+    )]
     pub name: String,
     /// The label name that will be displayed.
     #[validate(length(min = 1, max = 32))]
-    #[schema(min_length = 1, max_length = 32)]
+    #[schema(min_length = 1, max_length = 32, example = "Vélo'v")]
     pub display_name: String,
     /// Billing information for invoicing.
     #[validate(nested)]
@@ -335,7 +340,7 @@ pub struct PutAppLabelRequest {
     /// Configured provider id to send SMS.
     #[serde(deserialize_with = "required_nullable")]
     #[validate(range(min = 1))]
-    #[schema(required = true, nullable, minimum = 1)]
+    #[schema(required = true, nullable, minimum = 1, example = json!(null))]
     pub phone_sms_provider_id: Option<i64>,
     /// Indicate if new user should accept the term of use.
     pub require_terms_of_use: bool,

@@ -9,14 +9,14 @@
 //!
 //! Decisions: dates of the history filters are whole days in UTC, both bounds included;
 //! severity sorts by seriousness (`low` < `high` < `critical`); the history pages by descending
-//! id unless `primary_key_dir=ASC` (the seed's default); resolving an alert already resolved is
+//! id unless `primary_key_dir=ASC` (`DESC` is the seed's default, and every list's); resolving an alert already resolved is
 //! refused (-41) rather than silently ignored, so two operators never both believe they closed it.
 
 use crate::access::{Authorized, read, write};
 use crate::envelope::{Done, Envelope, Paged, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{CommaSeparated, ValidJson, ValidQuery, unique_id_list, unique_ids};
-use crate::pagination::{DEFAULT_PAGE_SIZE, Direction, KeysetQuery, PageInfo};
+use crate::pagination::{Direction, KeysetQuery, PageInfo};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -24,7 +24,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use relais_domain::alerts::{AlertSeverity, AlertType};
 use relais_domain::{Object, Permission};
 use relais_store::fleet_alerts::{AlertView, HistoryFilter, HistorySort, ResolveError};
-use relais_store::{Keyset, Within};
+use relais_store::Within;
 use serde::{Deserialize, Serialize};
 use serde_with::{DisplayFromStr, serde_as};
 use utoipa::{IntoParams, ToSchema};
@@ -72,9 +72,9 @@ pub struct HistoryQuery {
     #[serde(default)]
     #[param(inline, value_type = Option<AlertSortBy>)]
     pub sort_by: Option<AlertSortBy>,
-    /// Sort direction of the custom sort key (default `DESC`).
+    /// Sort direction of the custom sort key: `DESC` (default) or `ASC`.
     #[serde(default)]
-    #[param(inline, value_type = Option<Direction>)]
+    #[param(inline, value_type = Option<Direction>, default = "DESC")]
     pub sort_dir: Option<Direction>,
     /// Filter by alert type.
     #[serde(default)]
@@ -137,7 +137,7 @@ pub struct HistoryQuery {
 pub struct ResolveAlerts {
     /// Array of identifier to resolve: non-empty, unique, each at least 1.
     #[validate(length(min = 1), custom(function = "unique_ids"))]
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, example = json!([1]))]
     pub alert_ids: Vec<i64>,
 }
 
@@ -181,11 +181,12 @@ pub struct AlertUser {
 pub struct FleetAlert {
     pub id: i64,
     pub network_id: i64,
-    #[serde(rename = "type")]
+    /// The kind of alert (the `alert_type` of the history's filter).
     #[schema(value_type = AlertType)]
     pub alert_type: String,
+    /// How serious it is (the `alert_severity` of the history's filter and sort).
     #[schema(value_type = AlertSeverity)]
-    pub severity: String,
+    pub alert_severity: String,
     pub cluster: Option<AlertCluster>,
     pub station: Option<AlertStation>,
     pub spot: Option<AlertSpot>,
@@ -207,7 +208,7 @@ impl From<AlertView> for FleetAlert {
             id: a.id,
             network_id: a.network_id,
             alert_type: a.alert_type,
-            severity: a.severity,
+            alert_severity: a.severity,
             cluster: a.cluster_id.map(|id| AlertCluster {
                 id,
                 name: v.cluster_name,
@@ -331,19 +332,14 @@ pub async fn get_fleet_alerts_history(
         vehicle_id: q.vehicle_id,
         serial_number: q.serial_number,
     };
-    // The seed's default direction of the primary key is DESC for this list.
-    let keyset = Keyset {
-        page_size: page.page_size.unwrap_or(DEFAULT_PAGE_SIZE),
-        last_primary_key: page.last_primary_key,
-        primary_key_dir: page.primary_key_dir.unwrap_or(Direction::Desc).into(),
-    };
+    let keyset = page.keyset();
     let sort = q.sort_by.map(|by| {
         let by = match by {
             AlertSortBy::CreationDate => HistorySort::CreationDate,
             AlertSortBy::AlertSeverity => HistorySort::Severity,
             AlertSortBy::ResolvedAt => HistorySort::ResolvedAt,
         };
-        (by, q.sort_dir.unwrap_or(Direction::Desc).into())
+        (by, q.sort_dir.unwrap_or_default().into())
     });
     let rows = relais_store::fleet_alerts::history(&state.db, &filter, &keyset, sort).await?;
     let last = rows.items.last().map(|row| row.alert.id);

@@ -69,7 +69,7 @@ pub struct IdPath {
 pub struct UpdateBorderShapeRequest {
     /// Identifier of the network
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: i64,
     /// New shape of the network's border which is a list of GPS coordinates.
     #[serde(deserialize_with = "points")]
@@ -92,7 +92,7 @@ pub struct UpdateBorderSettingsRequest {
     pub lock_vehicle: bool,
     /// Identifier of the network
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: i64,
 }
 
@@ -102,14 +102,14 @@ pub struct UpdateBorderSettingsRequest {
 pub struct CreateSpeedZoneRequest {
     /// Identifier of the network.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: i64,
     /// Shape of this speed zone as a list of points making a polygon.
     #[serde(deserialize_with = "points")]
     pub shape: ShapeInput,
     /// Max speed authorized, km/h.
     #[validate(range(min = 6, max = 25))]
-    #[schema(minimum = 6, maximum = 25)]
+    #[schema(minimum = 6, maximum = 25, example = 20)]
     pub max_speed: i64,
 }
 
@@ -120,7 +120,7 @@ pub struct CreateSpeedZoneRequest {
 pub struct UpdateSpeedZoneRequest {
     /// Identifier of the speed zone.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub speed_zone_id: i64,
     /// Shape of this speed zone as a list of points making a polygon.
     #[serde(default, deserialize_with = "optional_points")]
@@ -128,7 +128,7 @@ pub struct UpdateSpeedZoneRequest {
     /// Max speed authorized, km/h.
     #[serde(default)]
     #[validate(range(min = 6, max = 25))]
-    #[schema(minimum = 6, maximum = 25)]
+    #[schema(minimum = 6, maximum = 25, example = 20)]
     pub max_speed: Option<i64>,
 }
 
@@ -141,13 +141,13 @@ pub struct CreateVirtualParkingRequest {
     pub shape: ShapeInput,
     /// How many vehicle can be parked.
     #[validate(range(min = 0, max = 2147483647))]
-    #[schema(minimum = 0, maximum = 2147483647)]
+    #[schema(minimum = 0, maximum = 2147483647, example = 20)]
     pub capacity: i64,
     /// Identifier of the network to whom the parking lot will belong; required, `null` for a
     /// parking that belongs to no network (needs `virtual.parking` with write granted globally).
     #[serde(deserialize_with = "required_nullable")]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1, required = true)]
+    #[schema(minimum = 1, required = true, example = 1)]
     pub network_id: Option<i64>,
 }
 
@@ -160,7 +160,7 @@ pub struct UpdateVirtualParkingRequest {
     pub shape: ShapeInput,
     /// How many vehicle can be parked.
     #[validate(range(min = 0, max = 2147483647))]
-    #[schema(minimum = 0, maximum = 2147483647)]
+    #[schema(minimum = 0, maximum = 2147483647, example = 20)]
     pub capacity: i64,
 }
 

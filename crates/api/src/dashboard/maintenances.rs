@@ -25,6 +25,7 @@ use relais_domain::maintenance::{MaintenanceSeverity, MaintenanceTargetType, lab
 use relais_domain::{Object, Permission};
 use relais_store::maintenances::{Current, NewMaintenance, Target};
 use serde::{Deserialize, Serialize};
+use serde_with::{DisplayFromStr, serde_as};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -34,7 +35,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_current_maintenances, open_maintenance))
         .routes(routes!(close_maintenance))
-        .routes(routes!(create_maintenance_type, delete_maintenance_type))
+        .routes(routes!(
+            get_maintenance_types,
+            create_maintenance_type,
+            delete_maintenance_type
+        ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -52,6 +57,23 @@ pub struct CurrentQuery {
     #[validate(custom(function = "language"))]
     #[param(min_length = 2, max_length = 2, example = "fr")]
     pub lang: String,
+}
+
+/// The language of the labels, and whether deleted types are wanted.
+#[serde_as]
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TypesQuery {
+    /// The lang in which to get the maintenance types localized (two letters, `en`, `fr`).
+    #[validate(custom(function = "language"))]
+    #[param(min_length = 2, max_length = 2, example = "fr")]
+    pub lang: String,
+    /// Whether deleted types are listed too (default `false`): they are kept for the history of
+    /// the maintenances opened with them.
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[param(value_type = Option<bool>, default = false)]
+    pub include_deleted: Option<bool>,
 }
 
 /// Info on the maintenance type to create.
@@ -84,18 +106,19 @@ pub struct TypeKeyQuery {
 pub struct OpenMaintenanceRequest {
     /// The key of the maintenance type (not deleted).
     #[validate(length(min = 1, max = 50))]
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(min_length = 1, max_length = 50, example = "flat-tyre")]
     pub key: String,
     /// The kind of the target; must be the type's `target_type`.
+    #[schema(example = "vehicle")]
     pub target_type: MaintenanceTargetType,
     /// Identifier of the station, spot or vehicle.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub target_id: i64,
     /// What was seen.
     #[serde(default)]
     #[validate(length(max = 500))]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, example = "Front tyre flat")]
     pub comment: Option<String>,
 }
 
@@ -116,10 +139,16 @@ pub struct MaintenancePath {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MaintenanceTypeItem {
     pub id: i64,
+    /// The key a maintenance is opened with.
     pub key: String,
+    /// The label in the language asked for (English on creation; the key when there is none).
+    pub label: String,
     pub target_type: MaintenanceTargetType,
     pub severity: MaintenanceSeverity,
     pub created_at: DateTime<Utc>,
+    /// Null unless the type is deleted (listed with `include_deleted=true` only).
+    #[schema(required = true)]
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// What a maintenance applies to, with where it stands when known.
@@ -278,6 +307,40 @@ pub async fn get_current_maintenances(
     Ok(ok(out))
 }
 
+/// Get maintenance types
+#[utoipa::path(get, path = "/dashboard/maintenance-types", tag = "Maintenances",
+    summary = "Get maintenance types",
+    description = "relais extension: the catalogue of maintenance types, by key, with their label in `lang` (as \"Get current maintenances\" labels them), target type and severity: opening a maintenance needs a type's key. Deleted types are left out unless `include_deleted=true`. Maintenance types are the operator's, not a network's: any grant of `maintenances` will do.",
+    params(TypesQuery),
+    extensions(("x-permission" = json!(read(Permission::Maintenances))), ("x-relais-extension" = json!(true))),
+    responses(
+        (status = 200, description = "The maintenance types", body = Envelope<Vec<MaintenanceTypeItem>>),
+        (status = 400, description = "Missing `lang`, or `include_deleted` not a boolean (-10)", body = ErrorBody),
+        (status = 401, description = "No valid token (-20)", body = ErrorBody),
+        (status = 403, description = "Missing permission (-30)", body = ErrorBody),
+        (status = 422, description = "`lang` not two letters (-11)", body = ErrorBody)))]
+pub async fn get_maintenance_types(
+    State(state): State<AppState>,
+    ValidQuery(query): ValidQuery<TypesQuery>,
+) -> ApiResult<Json<Envelope<Vec<MaintenanceTypeItem>>>> {
+    let types =
+        relais_store::maintenances::types(&state.db, query.include_deleted.unwrap_or(false))
+            .await?;
+    let mut out = Vec::with_capacity(types.len());
+    for kind in types {
+        out.push(MaintenanceTypeItem {
+            id: kind.id,
+            label: label(&kind.key, &query.lang),
+            target_type: parsed(&kind.target_type)?,
+            severity: parsed(&kind.severity)?,
+            key: kind.key,
+            created_at: kind.created_at,
+            deleted_at: kind.deleted_at,
+        });
+    }
+    Ok(ok(out))
+}
+
 /// Create maintenance type
 #[utoipa::path(post, path = "/dashboard/maintenance-types", tag = "Maintenances",
     summary = "Create maintenance type",
@@ -306,10 +369,12 @@ pub async fn create_maintenance_type(
     tracing::info!(key = %created.key, user_id = auth.user_id(), "maintenance type created");
     Ok(ok(MaintenanceTypeItem {
         id: created.id,
+        label: label(&created.key, "en"),
         key: created.key,
         target_type: body.target_type,
         severity: body.severity,
         created_at: created.created_at,
+        deleted_at: created.deleted_at,
     }))
 }
 

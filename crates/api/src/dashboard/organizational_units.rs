@@ -68,19 +68,23 @@ impl From<Unit> for OrganizationalUnit {
 pub struct CreateOrganizationalUnitRequest {
     /// The name of the organizational unit.
     #[validate(length(min = 3, max = 50))]
-    #[schema(min_length = 3, max_length = 50)]
+    #[schema(min_length = 3, max_length = 50, example = "Lyon team")]
     pub name: String,
     /// The list of application labels included in this organizational unit.
     #[validate(custom(function = "unique_ids"))]
+    #[schema(example = json!([]))]
     pub app_labels: Vec<i64>,
     /// The list of organization included in this organizational unit.
     #[validate(custom(function = "unique_ids"))]
+    #[schema(example = json!([]))]
     pub organizations: Vec<i64>,
     /// The list of networks included in this organizational unit.
     #[validate(custom(function = "unique_ids"))]
+    #[schema(example = json!([1]))]
     pub networks: Vec<i64>,
     /// A restricted list of cluster included in this organizational unit. Allow to restrict given permission to only some clusters.
     #[validate(custom(function = "unique_ids"))]
+    #[schema(example = json!([]))]
     pub clusters: Vec<i64>,
 }
 
@@ -90,23 +94,27 @@ pub struct CreateOrganizationalUnitRequest {
 pub struct UpdateOrganizationalUnitRequest {
     /// The name of the organizational unit.
     #[validate(length(min = 3, max = 50))]
-    #[schema(min_length = 3, max_length = 50)]
+    #[schema(min_length = 3, max_length = 50, example = "Lyon team")]
     pub name: String,
     /// The list of application labels included in this organizational unit.
     #[validate(custom(function = "unique_ids"))]
+    #[schema(example = json!([]))]
     pub app_labels: Vec<i64>,
     /// The list of organization included in this organizational unit.
     #[validate(custom(function = "unique_ids"))]
+    #[schema(example = json!([]))]
     pub organizations: Vec<i64>,
     /// The list of networks included in this organizational unit.
     #[validate(custom(function = "unique_ids"))]
+    #[schema(example = json!([1]))]
     pub networks: Vec<i64>,
     /// A restricted list of cluster included in this organizational unit. Allow to restrict given permission to only some clusters.
     #[validate(custom(function = "unique_ids"))]
+    #[schema(example = json!([]))]
     pub clusters: Vec<i64>,
     /// The identifier of the organizational unit (the one of the path).
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub ou_id: i64,
 }
 

@@ -99,11 +99,11 @@ pub struct UpdateOutOfOrderRequest {
     /// The out of order reason. Absent: unchanged; null: cleared.
     #[serde(default, with = "serde_with::rust::double_option")]
     #[validate(length(min = 1, max = 100))]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, example = "Snow")]
     pub reason: Option<Option<String>>,
     /// The out of order end date, after its start date. Absent: unchanged; null: cleared (no known end).
     #[serde(default, with = "serde_with::rust::double_option")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = Option<DateTime<Utc>>, example = "2027-01-25T00:00:00Z")]
     pub end_date: Option<Option<DateTime<Utc>>>,
 }
 

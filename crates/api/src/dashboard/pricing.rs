@@ -118,7 +118,7 @@ pub struct PricingRequest {
     pub on_hold_price: Decimal,
     /// Network identifier on which this price applies.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: i64,
 }
 

@@ -12,6 +12,7 @@
 //! no vehicle silently loses where it is stored.
 
 use crate::access::{Authorized, read, write};
+use crate::dashboard::networks::CountryRef;
 use crate::envelope::{Done, Envelope, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{CommaSeparated, ValidJson, ValidPath, ValidQuery, unique_id_list};
@@ -94,29 +95,31 @@ fn known_country(id: i64) -> Result<(), ValidationError> {
 pub struct CreateStockRequest {
     /// The name of the new address.
     #[validate(length(min = 4, max = 128))]
-    #[schema(min_length = 4, max_length = 128)]
+    #[schema(min_length = 4, max_length = 128, example = "Gerland depot")]
     pub name: String,
-    /// The identifier of the country of the new address (ISO 3166-1 numeric, France 250).
+    /// The identifier of the country of the new address (ISO 3166-1 numeric, France 250). The
+    /// seed names it `country`; `country_id`, its name everywhere else, is accepted too.
+    #[serde(alias = "country_id")]
     #[validate(range(min = 1), custom(function = "known_country"))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 250)]
     pub country: i64,
     /// The name of the city of the new address.
     #[validate(length(min = 1, max = 128))]
-    #[schema(min_length = 1, max_length = 128)]
+    #[schema(min_length = 1, max_length = 128, example = "Lyon")]
     pub city: String,
     /// The zipcode of the new address.
     #[validate(length(min = 1, max = 16))]
-    #[schema(min_length = 1, max_length = 16)]
+    #[schema(min_length = 1, max_length = 16, example = "69007")]
     pub zipcode: String,
     /// The street number and name of the new address.
     #[validate(length(min = 1, max = 128))]
-    #[schema(min_length = 1, max_length = 128)]
+    #[schema(min_length = 1, max_length = 128, example = "12 rue de Gerland")]
     pub street: String,
     /// relais extension: the network the stock belongs to; absent or `null` for an
     /// operator-wide stock (needs `stocks.manage` with write granted globally).
     #[serde(default)]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: Option<i64>,
 }
 
@@ -126,7 +129,7 @@ pub struct CreateStockRequest {
 pub struct UpdateStockShapeRequest {
     /// Identifier of the stock.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub stock_id: i64,
     /// New shape of the stock's area, a list of `[longitude, latitude]` points (at least 3).
     pub shape: ShapeInput,
@@ -143,8 +146,8 @@ pub struct StockItem {
     #[schema(required = true)]
     pub network_id: Option<i64>,
     pub name: String,
-    /// ISO 3166-1 numeric code of the country.
-    pub country: i32,
+    /// The country, as networks and third parties show theirs.
+    pub country: CountryRef,
     pub city: String,
     pub zipcode: String,
     pub street: String,
@@ -161,7 +164,7 @@ impl From<Stock> for StockItem {
             id: m.id,
             network_id: m.network_id,
             name: m.name,
-            country: m.country_id,
+            country: CountryRef::of(m.country_id),
             city: m.city,
             zipcode: m.zipcode,
             street: m.street,

@@ -100,23 +100,23 @@ impl From<third_party::Model> for ThirdParty {
 pub struct CreateThirdPartyRequest {
     /// The third-party's name.
     #[validate(length(min = 1, max = 255))]
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(min_length = 1, max_length = 255, example = "Métropole de Lyon")]
     pub name: String,
     /// The third-party's address number and street.
     #[validate(length(min = 1, max = 512))]
-    #[schema(min_length = 1, max_length = 512)]
+    #[schema(min_length = 1, max_length = 512, example = "20 rue du Lac")]
     pub address: String,
     /// The third-party's address zip code.
     #[validate(length(min = 1, max = 10))]
-    #[schema(min_length = 1, max_length = 10)]
+    #[schema(min_length = 1, max_length = 10, example = "69003")]
     pub zipcode: String,
     /// The third-party's address city.
     #[validate(length(min = 1, max = 128))]
-    #[schema(min_length = 1, max_length = 128)]
+    #[schema(min_length = 1, max_length = 128, example = "Lyon")]
     pub city: String,
     /// The identifier of the country in which the third party is located (ISO 3166-1 numeric code, France = 250).
     #[validate(range(min = 1), custom(function = "known_country"))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 250)]
     pub country_id: i32,
 }
 
@@ -126,7 +126,7 @@ pub struct CreateThirdPartyRequest {
 pub struct ImportThirdPartyRequest {
     /// The ERP third-party's identifier.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub erp_id: i64,
 }
 

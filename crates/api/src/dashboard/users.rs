@@ -119,14 +119,16 @@ pub struct UserIdPath {
 #[validate(schema(function = "dates_in_order"))]
 pub struct AddUserPermissionRequest {
     /// Start date of the permission / role.
+    #[schema(example = "2027-01-01T00:00:00Z")]
     pub start_date: DateTime<Utc>,
     /// When the permission / role will expire. Null to grant forever.
     #[serde(deserialize_with = "required_nullable")]
+    #[schema(example = json!(null))]
     pub end_date: Option<DateTime<Utc>>,
     /// The identifier of the organizational unit to which to give the permission. Can be null for global permission.
     #[serde(deserialize_with = "required_nullable")]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = json!(null))]
     pub organizational_unit: Option<i64>,
     /// Grant the permission with write modifier.
     pub write: bool,
@@ -140,20 +142,22 @@ pub struct AddUserPermissionRequest {
 #[validate(schema(function = "role_dates_in_order"))]
 pub struct AddUserRoleRequest {
     /// Start date of the permission / role.
+    #[schema(example = "2027-01-01T00:00:00Z")]
     pub start_date: DateTime<Utc>,
     /// When the permission / role will expire. Null to grant forever.
     #[serde(deserialize_with = "required_nullable")]
+    #[schema(example = json!(null))]
     pub end_date: Option<DateTime<Utc>>,
     /// The identifier of the organizational unit to which to give the permission. Can be null for global permission.
     #[serde(deserialize_with = "required_nullable")]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = json!(null))]
     pub organizational_unit: Option<i64>,
     /// Grant the permission with write modifier.
     pub write: bool,
     /// The key of the role.
     #[validate(length(min = 3, max = 50))]
-    #[schema(min_length = 3, max_length = 50)]
+    #[schema(min_length = 3, max_length = 50, example = "network-manager")]
     pub role_key: String,
 }
 

@@ -178,11 +178,11 @@ pub struct RegisterVehicleRequest {
     pub serial: String,
     /// The model, from `GET /dashboard/vehicle-models`.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub model_id: i64,
     /// The network the vehicle joins (open, within the caller's scope).
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: i64,
 }
 
@@ -235,7 +235,7 @@ pub struct DecommissionQuery {
 pub struct ChangeNetworkRequest {
     /// Identifier of the new network for the vehicle.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: i64,
 }
 
@@ -440,8 +440,8 @@ pub struct TimelineEntry {
     /// The event's date, the trip's start, the maintenance's opening.
     pub date: DateTime<Utc>,
     /// Per type: an event's `kind`, `payload`, `latitude`, `longitude`; a trip's `user_id`,
-    /// `start_cluster_id`, `end_cluster_id`, `ended_at`; a maintenance's `type_key`, `comment`,
-    /// `closed_at`.
+    /// `start_cluster_id`, `end_cluster_id`, `ended_at`; a maintenance's `key` (its type's),
+    /// `comment`, `closed_at`.
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
 }
@@ -478,7 +478,7 @@ impl From<TimelineItem> for TimelineEntry {
                 id: m.id,
                 date,
                 detail: serde_json::json!({
-                    "type_key": kind.map(|k| k.key),
+                    "key": kind.map(|k| k.key),
                     "comment": m.comment,
                     "closed_at": m.closed_at,
                 }),
@@ -501,9 +501,10 @@ pub struct Timeline {
 pub struct VehicleMaintenance {
     pub id: i64,
     pub type_id: i64,
-    pub type_key: Option<String>,
-    /// The type's name in `lang` (English when not translated).
-    pub type_name: Option<String>,
+    /// The maintenance type's key.
+    pub key: Option<String>,
+    /// The type's label in `lang` (English when not translated).
+    pub label: Option<String>,
     pub severity: Option<String>,
     pub network_id: i64,
     pub comment: Option<String>,
@@ -519,7 +520,7 @@ pub struct VehicleAlert {
     pub id: i64,
     pub network_id: i64,
     pub alert_type: String,
-    pub severity: String,
+    pub alert_severity: String,
     pub details: String,
     pub created_at: DateTime<Utc>,
 }
@@ -530,7 +531,7 @@ impl From<fleet_alert::Model> for VehicleAlert {
             id: a.id,
             network_id: a.network_id,
             alert_type: a.alert_type,
-            severity: a.severity,
+            alert_severity: a.severity,
             details: a.details,
             created_at: a.created_at,
         }
@@ -865,7 +866,7 @@ pub async fn get_vehicle_timeline(
 /// Get vehicle maintenances
 #[utoipa::path(get, path = "/dashboard/vehicles/{id}/maintenances", tag = "Vehicles",
     summary = "Get vehicle maintenances",
-    description = "Route to get all maintenances (current and old one) of a vehicle.\n\nNewest first, with the type's name in `lang` (English when not translated).",
+    description = "Route to get all maintenances (current and old one) of a vehicle.\n\nNewest first, with the type's `key` and its `label` in `lang` (English when not translated).",
     params(VehiclePath, LangQuery),
     extensions(("x-permission" = json!(read(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
@@ -886,11 +887,11 @@ pub async fn get_vehicle_maintenances(
         .map(|(m, kind)| VehicleMaintenance {
             id: m.id,
             type_id: m.type_id,
-            type_name: kind
+            label: kind
                 .as_ref()
                 .map(|k| relais_domain::maintenance::label(&k.key, &query.lang)),
             severity: kind.as_ref().map(|k| k.severity.clone()),
-            type_key: kind.map(|k| k.key),
+            key: kind.map(|k| k.key),
             network_id: m.network_id,
             comment: m.comment,
             opened_by: m.opened_by,

@@ -60,7 +60,7 @@ impl VehicleExternalLockType {
 pub struct RegisterLockRequest {
     /// The identifier of the vehicle on which the lock is installed.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub vehicle_id: i64,
     /// The model of the lock.
     #[validate(length(min = 1, max = 64))]

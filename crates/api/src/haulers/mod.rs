@@ -18,7 +18,7 @@
 
 mod model;
 
-use crate::access::{Caller, public};
+use crate::access::{Caller, surface_token};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -227,6 +227,10 @@ impl FromRequestParts<AppState> for HaulerCaller {
 
 impl HaulerCaller {
     /// The hauler of the path, if the caller acts for it with one of the seed's roles.
+    ///
+    /// The seed grants each operation to roles of the hauler, so a caller without such a role
+    /// for the path's hauler is refused 403 `forbidden`, and so is a UUID no hauler has: the
+    /// same answer for both, or the surface would tell strangers which hauler UUIDs exist.
     async fn hauler(&mut self, state: &AppState, raw: &str) -> Result<hauler::Model, HaulerError> {
         let uuid = uuid::Uuid::parse_str(raw).map_err(|_| {
             HaulerError::new(
@@ -237,14 +241,10 @@ impl HaulerCaller {
             .field("hauler_uuid")
         })?;
         let membership = relais_store::haulers::membership(&state.db, self.user_id).await?;
-        let hauler = relais_store::haulers::by_uuid(&state.db, &uuid.hyphenated().to_string())
-            .await?
-            .ok_or_else(|| {
-                HaulerError::new(StatusCode::NOT_FOUND, "not_found", "no such hauler")
-                    .field("hauler_uuid")
-            })?;
-        match membership {
-            Some(m)
+        let hauler =
+            relais_store::haulers::by_uuid(&state.db, &uuid.hyphenated().to_string()).await?;
+        match (membership, hauler) {
+            (Some(m), Some(hauler))
                 if m.hauler_id == hauler.id
                     && relais_store::haulers::ROLES.contains(&m.role.as_str()) =>
             {
@@ -262,7 +262,8 @@ impl HaulerCaller {
 
 const DESCRIPTION_CREATE: &str = "Create a new hauler connection.\n\n\
 Roles: Admin, Dispatcher, Driver, ThirdPartyDispatcher, ThirdPartyDriver of the hauler \
-(a user acts only for their own hauler: 403 otherwise).\n\n\
+(a user acts only for their own hauler: 403 `forbidden` otherwise, and for a UUID no hauler has, \
+so that hauler UUIDs cannot be probed).\n\n\
 Headers: `Authorization: Bearer <token>` (matches `^bearer [a-z0-9-_=]+.[a-z0-9-_=]+.?[a-z0-9-_.+/=]*$` \
 case-insensitively, at most 256 characters; missing, malformed or unknown: 401), `x-tenant-id` \
 (integer: 400 otherwise; when given, must be the location's provider id: 403 `tenant_mismatch`), \
@@ -290,10 +291,13 @@ only those of that provider). Same headers, roles and errors as creating one.";
     params(("hauler_uuid" = String, Path, description = "Third party hauler identifier (a UUID)."),
         ("x-tenant-id" = Option<i64>, Header, description = "Tenant (provider) identifier."),
         ("x-api-version" = Option<String>, Header, description = "API version.")),
-    extensions(("x-permission" = json!(public())), ("x-relais-extension" = json!(true))),
+    security(("bearer" = [])),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The hauler's connections", body = Vec<Connection>),
-        (status = "4XX", description = "Refused", body = HaulerError),
+        (status = 400, description = "`invalid_header` (`x-api-version`, `x-tenant-id`) or `invalid_path` (`hauler_uuid` not a UUID)", body = HaulerError),
+        (status = 401, description = "`not_authenticated`: no `Authorization`, a malformed one, or an unknown, revoked or expired token", body = HaulerError),
+        (status = 403, description = "`account_blocked`, or `forbidden`: the caller does not act for this hauler (also for a UUID no hauler has)", body = HaulerError),
     )
 )]
 async fn list_connections(
@@ -311,10 +315,13 @@ async fn list_connections(
     summary = "List Connections",
     description = "The same as without the trailing slash.",
     params(("hauler_uuid" = String, Path, description = "Third party hauler identifier (a UUID).")),
-    extensions(("x-permission" = json!(public())), ("x-relais-extension" = json!(true))),
+    security(("bearer" = [])),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The hauler's connections", body = Vec<Connection>),
-        (status = "4XX", description = "Refused", body = HaulerError),
+        (status = 400, description = "`invalid_header` (`x-api-version`, `x-tenant-id`) or `invalid_path` (`hauler_uuid` not a UUID)", body = HaulerError),
+        (status = 401, description = "`not_authenticated`: no `Authorization`, a malformed one, or an unknown, revoked or expired token", body = HaulerError),
+        (status = 403, description = "`account_blocked`, or `forbidden`: the caller does not act for this hauler (also for a UUID no hauler has)", body = HaulerError),
     )
 )]
 async fn list_connections_slash(
@@ -335,10 +342,17 @@ async fn list_connections_slash(
         ("x-tenant-id" = Option<i64>, Header, description = "Tenant (provider) identifier."),
         ("x-api-version" = Option<String>, Header, description = "API version.")),
     request_body = CreateConnection,
-    extensions(("x-permission" = json!(public()))),
+    security(("bearer" = [])),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 201, description = "The connection, pending approval", body = Connection),
-        (status = "4XX", description = "Refused", body = HaulerError),
+        (status = 400, description = "`invalid_header` (`x-api-version`, `x-tenant-id`), `invalid_path` (`hauler_uuid` not a UUID) or `malformed_body` (not a JSON object)", body = HaulerError),
+        (status = 401, description = "`not_authenticated`: no `Authorization`, a malformed one, or an unknown, revoked or expired token", body = HaulerError),
+        (status = 403, description = "`account_blocked`; `forbidden`: the caller does not act for this hauler (also for a UUID no hauler has); `tenant_mismatch`: the location is not of the `x-tenant-id` provider", body = HaulerError),
+        (status = 404, description = "`unknown_tenant_code`: no location has this tenant code", body = HaulerError),
+        (status = 409, description = "`connection_exists` (pending or approved already) or `location_closed`", body = HaulerError),
+        (status = 415, description = "`unsupported_media_type`: `Content-Type` is not application/json", body = HaulerError),
+        (status = 422, description = "`validation_error`: `tenant_code` missing, not a string, or not a tenant code; an unknown field", body = HaulerError),
     )
 )]
 async fn create_connection(
@@ -358,10 +372,17 @@ async fn create_connection(
     description = "The same as without the trailing slash (the seed's sample request uses it).",
     params(("hauler_uuid" = String, Path, description = "Third party hauler identifier (a UUID).")),
     request_body = CreateConnection,
-    extensions(("x-permission" = json!(public()))),
+    security(("bearer" = [])),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 201, description = "The connection, pending approval", body = Connection),
-        (status = "4XX", description = "Refused", body = HaulerError),
+        (status = 400, description = "`invalid_header` (`x-api-version`, `x-tenant-id`), `invalid_path` (`hauler_uuid` not a UUID) or `malformed_body` (not a JSON object)", body = HaulerError),
+        (status = 401, description = "`not_authenticated`: no `Authorization`, a malformed one, or an unknown, revoked or expired token", body = HaulerError),
+        (status = 403, description = "`account_blocked`; `forbidden`: the caller does not act for this hauler (also for a UUID no hauler has); `tenant_mismatch`: the location is not of the `x-tenant-id` provider", body = HaulerError),
+        (status = 404, description = "`unknown_tenant_code`: no location has this tenant code", body = HaulerError),
+        (status = 409, description = "`connection_exists` (pending or approved already) or `location_closed`", body = HaulerError),
+        (status = 415, description = "`unsupported_media_type`: `Content-Type` is not application/json", body = HaulerError),
+        (status = 422, description = "`validation_error`: `tenant_code` missing, not a string, or not a tenant code; an unknown field", body = HaulerError),
     )
 )]
 async fn create_connection_slash(

@@ -2,9 +2,10 @@
 
 use super::views::{self, Company};
 use super::{
-    Detail, Fields, LookupQuery, Page, PartnerError, PartnerResult, Requester, TAG, paginate,
+    Detail, FIELD_ERRORS, FORBIDDEN, FieldErrors, Fields, LOOKUP_ERROR, LookupQuery, Page,
+    PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED, paginate,
 };
-use crate::access::public;
+use crate::access::surface_token;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -40,18 +41,23 @@ pub struct CompanyListQuery {
 /// The primary address of a company, as written.
 #[derive(Serialize, ToSchema)]
 pub struct AddressInput {
+    #[schema(example = "Transport Bouvet")]
     pub name: Option<String>,
+    #[schema(example = "3 rue des champs")]
     pub address: Option<String>,
+    #[schema(example = "Nantes")]
     pub city: Option<String>,
+    #[schema(example = "44000")]
     pub postcode: Option<String>,
     /// ISO 3166-1 alpha-2.
+    #[schema(example = "FR")]
     pub country: Option<String>,
-    #[schema(minimum = -90, maximum = 90)]
+    #[schema(minimum = -90, maximum = 90, example = 47.2184)]
     pub latitude: Option<f64>,
-    #[schema(minimum = -180, maximum = 180)]
+    #[schema(minimum = -180, maximum = 180, example = -1.5536)]
     pub longitude: Option<f64>,
     /// Metres.
-    #[schema(minimum = 0, maximum = 100000)]
+    #[schema(minimum = 0, maximum = 100000, example = 500)]
     pub radius: Option<i32>,
     pub coords_validated: Option<bool>,
     pub instructions: Option<String>,
@@ -63,9 +69,10 @@ pub struct AddressInput {
 pub struct CompanyInput {
     /// Required on creation. Only updatable by the creator of the company, and if the company
     /// hasn't subscribed.
-    #[schema(max_length = 255)]
+    #[schema(max_length = 255, example = "Transport Bouvet")]
     pub name: Option<String>,
     /// Only updatable by the creator of the company, and if the company hasn't subscribed.
+    #[schema(example = "adele.bouvet@gmail.com")]
     pub email: Option<String>,
     /// Only updatable by the creator of the company, and if the company hasn't subscribed.
     pub phone_number: Option<String>,
@@ -81,11 +88,13 @@ pub struct CompanyInput {
     /// The ID of the company in your system. It has to be unique among all your companies.
     pub remote_id: Option<String>,
     /// The id of the company in your invoicing system.
+    #[schema(example = "COMP_456")]
     pub invoicing_remote_id: Option<String>,
     /// Notes for this company, only visible to your team members.
     pub notes: Option<String>,
     pub primary_address: Option<AddressInput>,
     /// The Dashboard third party this company is (relais extension).
+    #[schema(example = json!(null))]
     pub third_party_id: Option<i64>,
 }
 
@@ -215,11 +224,11 @@ fn remote_id_taken(book: &[partner_company::Model], company: &partner_company::M
     description = "The companies of the requester's address book (its own company included), \
         oldest first, 20 a page. `name` filters case-insensitively on the name (contains).",
     params(CompanyListQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Get successful", body = Page<Company>),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Invalid page", body = Detail),
     )
 )]
@@ -264,13 +273,13 @@ pub async fn list_companies(
         the companies of your address book: when one matches, nothing is created and the \
         existing company is answered unchanged with status 200 (201 when created).",
     request_body = CompanyInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 201, description = "Create successful", body = Company),
         (status = 200, description = "The company already exists in the address book (unicity control): answered unchanged", body = Company),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
     )
 )]
 pub async fn create_company(
@@ -319,11 +328,12 @@ pub async fn create_company(
     description = "A company of the address book, by `pk`, or by `remote_id` with \
         `lookup_field=remote_id` and the remote id in the path.",
     params(("pk" = String, Path, description = "The company's pk, or its remote_id with lookup_field=remote_id"), LookupQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Get successful", body = Company),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = LOOKUP_ERROR, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]
@@ -350,12 +360,12 @@ pub async fn read_company(
         the company hasn't subscribed (a partner account company): otherwise 400 naming the field.",
     params(("pk" = String, Path, description = "The company's pk, or its remote_id with lookup_field=remote_id"), LookupQuery),
     request_body = CompanyInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Update successful", body = Company),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]

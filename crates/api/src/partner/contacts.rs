@@ -2,9 +2,10 @@
 
 use super::views::{self, Contact};
 use super::{
-    Detail, Fields, LookupQuery, Page, PartnerError, PartnerResult, Requester, TAG, paginate,
+    Detail, FIELD_ERRORS, FORBIDDEN, FieldErrors, Fields, LOOKUP_ERROR, LookupQuery, Page,
+    PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED, paginate,
 };
-use crate::access::public;
+use crate::access::surface_token;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -34,7 +35,9 @@ pub struct PageQuery {
 /// Identification of the company. The company must already exist in the address book.
 #[derive(Serialize, ToSchema)]
 pub struct CompanyIdentification {
+    #[schema(example = 928)]
     pub pk: Option<i64>,
+    #[schema(example = json!(null))]
     pub remote_id: Option<String>,
 }
 
@@ -43,11 +46,16 @@ pub struct CompanyIdentification {
 pub struct ContactInput {
     /// Required on creation.
     pub company: Option<CompanyIdentification>,
+    #[schema(example = "Adèle")]
     pub first_name: Option<String>,
     /// Required on creation.
+    #[schema(example = "Bouvet")]
     pub last_name: Option<String>,
+    #[schema(example = "adele.bouvet@gmail.com")]
     pub email: Option<String>,
+    #[schema(example = "+33600000000")]
     pub phone_number: Option<String>,
+    #[schema(example = "+33240000001")]
     pub fax_number: Option<String>,
     /// The id of the contact in your system; unique in your address book.
     #[schema(example = "CONTACT_123")]
@@ -141,11 +149,11 @@ const LOOKUP_PATH: &str = "The contact's uid, or its remote_id with lookup_field
     summary = "List all contacts",
     description = "The contacts of the requester's address book, oldest first, 20 a page.",
     params(PageQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Get successful", body = Page<Contact>),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Invalid page", body = Detail),
     )
 )]
@@ -180,12 +188,12 @@ pub async fn list_contacts(
         company can be identified either by its pk or its remote_id, and must exist in the \
         address book. A contact's remote_id is unique in the address book.",
     request_body = ContactInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 201, description = "Create successful", body = Contact),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
     )
 )]
 pub async fn create_contact(
@@ -233,11 +241,12 @@ pub async fn create_contact(
     description = "A contact of the address book, by `uid`, or by `remote_id` with \
         `lookup_field=remote_id` and the remote id in the path.",
     params(("uid" = String, Path, description = LOOKUP_PATH), LookupQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Get successful", body = Contact),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = LOOKUP_ERROR, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]
@@ -261,12 +270,12 @@ pub async fn read_contact(
         the address book.",
     params(("uid" = String, Path, description = LOOKUP_PATH), LookupQuery),
     request_body = ContactInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Update successful", body = Contact),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]
@@ -298,11 +307,12 @@ pub async fn update_contact(
     summary = "Delete a contact",
     description = "Removes the contact from the address book. Empty body (204).",
     params(("uid" = String, Path, description = LOOKUP_PATH), LookupQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 204, description = "Empty body"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = LOOKUP_ERROR, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not in the address book", body = Detail),
     )
 )]

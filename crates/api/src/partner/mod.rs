@@ -15,8 +15,10 @@ use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::FromRequestParts;
+use axum::extract::Request;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use relais_store::error::StoreError;
@@ -24,6 +26,7 @@ use relais_store::partner::Lookup;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
@@ -37,6 +40,72 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(companies::router())
         .merge(contacts::router())
         .merge(truckers::router())
+}
+
+/// The route templates of this surface, split into segments (`{pk}` matches any segment).
+static TEMPLATES: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| {
+    let (_, api) = router().split_for_parts();
+    api.paths
+        .paths
+        .keys()
+        .map(|path| path.split('/').map(str::to_owned).collect())
+        .collect()
+});
+
+/// Whether `path` is one of this surface's routes.
+fn routed(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    TEMPLATES.iter().any(|template| {
+        template.len() == segments.len()
+            && template
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty()))
+    })
+}
+
+/// What happens under `/api/v4/` outside the operations, as the product (Django with
+/// `APPEND_SLASH`, Django REST framework) answers: a path missing only its trailing slash is
+/// redirected `301` to the slash form, query string kept (Django's `CommonMiddleware` does so
+/// for every method when not in debug mode); another unknown path is 404
+/// `{"detail": "Not found."}`; a known path with another method is 405
+/// `{"detail": "Method \"PUT\" not allowed."}` with `Allow`. Never the Dashboard envelope.
+pub async fn outside_routes(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path != "/api/v4" && !path.starts_with("/api/v4/") {
+        return next.run(req).await;
+    }
+    if !routed(path) {
+        if !path.ends_with('/') && routed(&format!("{path}/")) {
+            let location = match req.uri().query() {
+                Some(query) => format!("{path}/?{query}"),
+                None => format!("{path}/"),
+            };
+            return match HeaderValue::from_str(&location) {
+                Ok(location) => (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(header::LOCATION, location)],
+                )
+                    .into_response(),
+                Err(_) => PartnerError::not_found().into_response(),
+            };
+        }
+        return PartnerError::not_found().into_response();
+    }
+    let method = req.method().clone();
+    let response = next.run(req).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let mut refused = PartnerError::Detail(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("Method \"{method}\" not allowed."),
+    )
+    .into_response();
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        refused.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    refused
 }
 
 /// An error of the partner API, in the Django REST framework style.
@@ -55,6 +124,12 @@ impl PartnerError {
 
     pub fn not_found() -> Self {
         PartnerError::Detail(StatusCode::NOT_FOUND, "Not found.".into())
+    }
+
+    /// A blocked account: refused on every surface, here 403 as the Dashboard and the hauler
+    /// surface refuse it.
+    pub fn blocked() -> Self {
+        PartnerError::Detail(StatusCode::FORBIDDEN, "This account is blocked.".into())
     }
 }
 
@@ -104,9 +179,27 @@ pub type PartnerResult<T> = Result<T, PartnerError>;
 
 /// The error body of the partner API, for the OpenAPI document.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"detail": "Not found."}))]
 pub struct Detail {
     pub detail: String,
 }
+
+/// The field errors of the partner API: each field at fault with its messages.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"name": ["This field is required."]}))]
+pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+
+/// The documented 400 of an operation taking a body.
+pub const FIELD_ERRORS: &str = "Field errors, `{\"field\": [\"message\"]}`; a body that is not \
+    JSON answers `{\"detail\": \"JSON parse error - ...\"}`";
+/// The documented 400 of an operation taking `lookup_field`.
+pub const LOOKUP_ERROR: &str = "`lookup_field` other than `remote_id`: `{\"lookup_field\": [\"Only remote_id is accepted.\"]}`";
+/// The documented 401.
+pub const UNAUTHENTICATED: &str = "No token (`Authentication credentials were not provided.`) or \
+    an invalid one (`Invalid token.`), with `WWW-Authenticate: Token`";
+/// The documented 403.
+pub const FORBIDDEN: &str = "A blocked account (`This account is blocked.`), or a user who \
+    manages no partner account (`You do not have permission to perform this action.`)";
 
 /// A manager of a partner account company, authenticated by its API token.
 #[derive(Debug, Clone)]
@@ -130,6 +223,9 @@ impl FromRequestParts<AppState> for Requester {
             };
             return Err(PartnerError::Detail(StatusCode::UNAUTHORIZED, text.into()));
         };
+        if caller.user.blocked {
+            return Err(PartnerError::blocked());
+        }
         let Some(company) = relais_store::partner::account_of(&state.db, caller.user.id).await?
         else {
             return Err(PartnerError::Detail(

@@ -1,11 +1,16 @@
 //! Seed 000 (invite codes) and what it implies: the truckers of the requester's company, and
 //! the redemption of an invite code by the driver's app.
+//!
+//! The seed's path for one trucker, `/api/v4/manager-truckers/{pk}/generate-invite-code/`, puts
+//! the collection at `/api/v4/manager-truckers/`; `/api/v4/truckers/`, where relais first served
+//! it, stays as a deprecated alias answering the same.
 
 use super::views::Trucker;
 use super::{
-    Detail, Fields, LookupQuery, Page, PartnerError, PartnerResult, Requester, TAG, paginate,
+    Detail, FIELD_ERRORS, FORBIDDEN, FieldErrors, Fields, LOOKUP_ERROR, LookupQuery, Page,
+    PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED, paginate,
 };
-use crate::access::public;
+use crate::access::{public, surface_token};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -19,10 +24,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+// The former paths are served on purpose: their handlers are deprecated for the document only.
+#[allow(deprecated)]
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_truckers, create_trucker))
         .routes(routes!(read_trucker, update_trucker))
+        .routes(routes!(list_truckers_alias, create_trucker_alias))
+        .routes(routes!(read_trucker_alias, update_trucker_alias))
         .routes(routes!(generate_invite_code))
         .routes(routes!(redeem_invite_code))
 }
@@ -38,6 +47,7 @@ pub struct PageQuery {
 #[derive(Serialize, ToSchema)]
 pub struct TruckerInput {
     /// Required on creation.
+    #[schema(example = "0601020304")]
     pub phone_number: Option<String>,
     /// The ID of the trucker in your system; unique among your truckers.
     pub remote_id: Option<String>,
@@ -47,7 +57,9 @@ pub struct TruckerInput {
     pub postcode: Option<String>,
     pub city: Option<String>,
     /// Only the 2-character codification is accepted (ISO 3166-1 alpha-2).
+    #[schema(example = "FR")]
     pub country_code: Option<String>,
+    #[schema(example = "99 999 999")]
     pub driving_license_number: Option<String>,
     pub driving_license_deadline: Option<chrono::DateTime<Utc>>,
     pub adr_license_deadline: Option<chrono::DateTime<Utc>>,
@@ -123,17 +135,18 @@ const LOOKUP_PATH: &str = "The trucker's pk, or its remote_id with lookup_field=
 /// List truckers
 #[utoipa::path(
     get,
-    path = "/api/v4/truckers/",
+    path = "/api/v4/manager-truckers/",
     tag = TAG,
     summary = "List truckers",
     description = "The truckers of the requester's company, oldest first, 20 a page. \
         `invite_code` is always null here: a code is shown once, when generated.",
     params(PageQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public())), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "Get successful", body = Page<Trucker>),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
+        (status = 404, description = "Invalid page", body = Detail),
     )
 )]
 pub async fn list_truckers(
@@ -160,17 +173,17 @@ pub async fn list_truckers(
 /// Create a trucker
 #[utoipa::path(
     post,
-    path = "/api/v4/truckers/",
+    path = "/api/v4/manager-truckers/",
     tag = TAG,
     summary = "Create a trucker",
     description = "Adds a trucker to the requester's company; `phone_number` is required.",
     request_body = TruckerInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public())), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
     responses(
         (status = 201, description = "Create successful", body = Trucker),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
     )
 )]
 pub async fn create_trucker(
@@ -209,16 +222,17 @@ pub async fn create_trucker(
 /// Read a trucker
 #[utoipa::path(
     get,
-    path = "/api/v4/truckers/{pk}/",
+    path = "/api/v4/manager-truckers/{pk}/",
     tag = TAG,
     summary = "Read a trucker",
     description = "A trucker of the requester's company, by pk or by remote_id with lookup_field=remote_id.",
     params(("pk" = String, Path, description = LOOKUP_PATH), LookupQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public())), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "Get successful", body = Trucker),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = LOOKUP_ERROR, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not a trucker of the company", body = Detail),
     )
 )]
@@ -235,18 +249,18 @@ pub async fn read_trucker(
 /// Partially update a trucker
 #[utoipa::path(
     patch,
-    path = "/api/v4/truckers/{pk}/",
+    path = "/api/v4/manager-truckers/{pk}/",
     tag = TAG,
     summary = "Partially update a trucker",
     description = "Changes the fields given.",
     params(("pk" = String, Path, description = LOOKUP_PATH), LookupQuery),
     request_body = TruckerInput,
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public())), ("x-relais-extension" = json!(true))),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "Update successful", body = Trucker),
-        (status = 400, description = "Field errors: `{\"field\": [\"message\"]}`"),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not a trucker of the company", body = Detail),
     )
 )]
@@ -265,6 +279,117 @@ pub async fn update_trucker(
     Ok(Json(Trucker::new(trucker, false)))
 }
 
+const ALIAS: &str = "Deprecated alias of the same operation under `/api/v4/manager-truckers/`, \
+    where the seed's invite-code path puts the truckers; it answers the same.";
+
+/// List truckers (former path)
+#[utoipa::path(
+    get,
+    path = "/api/v4/truckers/",
+    tag = TAG,
+    summary = "List truckers (former path)",
+    description = ALIAS,
+    params(PageQuery),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
+    responses(
+        (status = 200, description = "Get successful", body = Page<Trucker>),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
+        (status = 404, description = "Invalid page", body = Detail),
+    )
+)]
+#[deprecated = "use /api/v4/manager-truckers/"]
+pub async fn list_truckers_alias(
+    state: State<AppState>,
+    requester: Requester,
+    query: Query<PageQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> PartnerResult<Json<Page<Trucker>>> {
+    list_truckers(state, requester, query, uri, headers).await
+}
+
+/// Create a trucker (former path)
+#[utoipa::path(
+    post,
+    path = "/api/v4/truckers/",
+    tag = TAG,
+    summary = "Create a trucker (former path)",
+    description = ALIAS,
+    request_body = TruckerInput,
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
+    responses(
+        (status = 201, description = "Create successful", body = Trucker),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
+    )
+)]
+#[deprecated = "use /api/v4/manager-truckers/"]
+pub async fn create_trucker_alias(
+    state: State<AppState>,
+    requester: Requester,
+    body: Bytes,
+) -> PartnerResult<(StatusCode, Json<Trucker>)> {
+    create_trucker(state, requester, body).await
+}
+
+/// Read a trucker (former path)
+#[utoipa::path(
+    get,
+    path = "/api/v4/truckers/{pk}/",
+    tag = TAG,
+    summary = "Read a trucker (former path)",
+    description = ALIAS,
+    params(("pk" = String, Path, description = LOOKUP_PATH), LookupQuery),
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
+    responses(
+        (status = 200, description = "Get successful", body = Trucker),
+        (status = 400, description = LOOKUP_ERROR, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
+        (status = 404, description = "Not a trucker of the company", body = Detail),
+    )
+)]
+#[deprecated = "use /api/v4/manager-truckers/{pk}/"]
+pub async fn read_trucker_alias(
+    state: State<AppState>,
+    requester: Requester,
+    pk: Path<String>,
+    query: Query<LookupQuery>,
+) -> PartnerResult<Json<Trucker>> {
+    read_trucker(state, requester, pk, query).await
+}
+
+/// Partially update a trucker (former path)
+#[utoipa::path(
+    patch,
+    path = "/api/v4/truckers/{pk}/",
+    tag = TAG,
+    summary = "Partially update a trucker (former path)",
+    description = ALIAS,
+    params(("pk" = String, Path, description = LOOKUP_PATH), LookupQuery),
+    request_body = TruckerInput,
+    extensions(("x-permission" = json!(surface_token())), ("x-relais-extension" = json!(true))),
+    responses(
+        (status = 200, description = "Update successful", body = Trucker),
+        (status = 400, description = FIELD_ERRORS, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
+        (status = 404, description = "Not a trucker of the company", body = Detail),
+    )
+)]
+#[deprecated = "use /api/v4/manager-truckers/{pk}/"]
+pub async fn update_trucker_alias(
+    state: State<AppState>,
+    requester: Requester,
+    pk: Path<String>,
+    query: Query<LookupQuery>,
+    body: Bytes,
+) -> PartnerResult<Json<Trucker>> {
+    update_trucker(state, requester, pk, query, body).await
+}
+
 /// Generate Invite Code
 #[utoipa::path(
     post,
@@ -276,11 +401,12 @@ pub async fn update_trucker(
         single use, valid 7 days (`invite_code_expires_at`). Generating a new one invalidates \
         the previous one. The code is only shown in this answer.",
     params(("pk" = String, Path, description = LOOKUP_PATH), LookupQuery),
-    security(("authentication_header" = []), ("bearer" = [])),
-    extensions(("x-permission" = json!(public()))),
+    extensions(("x-permission" = json!(surface_token()))),
     responses(
         (status = 200, description = "Invite code generated successfully", body = Trucker),
-        (status = 401, description = "No or invalid token", body = Detail),
+        (status = 400, description = LOOKUP_ERROR, body = FieldErrors),
+        (status = 401, description = UNAUTHENTICATED, body = Detail),
+        (status = 403, description = FORBIDDEN, body = Detail),
         (status = 404, description = "Not a trucker of the company", body = Detail),
     )
 )]
@@ -324,7 +450,8 @@ pub struct Credentials {
     extensions(("x-permission" = json!(public())), ("x-relais-extension" = json!(true))),
     responses(
         (status = 200, description = "The driver's credentials", body = Credentials),
-        (status = 400, description = "Field errors: `{\"invite_code\": [\"message\"]}`"),
+        (status = 400, description = "Field errors: `{\"invite_code\": [\"message\"]}`", body = FieldErrors),
+        (status = 403, description = "The driver's account is blocked (the code is spent)", body = Detail),
     )
 )]
 pub async fn redeem_invite_code(
@@ -343,6 +470,10 @@ pub async fn redeem_invite_code(
             "Invalid or expired invite code.",
         ));
     };
+    // The code is spent, but a blocked driver gets no credentials.
+    if user.blocked {
+        return Err(PartnerError::blocked());
+    }
     let (_, token) =
         relais_store::tokens::issue(&state.db, user.id, &format!("trucker {}", trucker.id), None)
             .await?;

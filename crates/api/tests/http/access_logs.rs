@@ -46,7 +46,7 @@ async fn requests_are_recorded_and_filtered() {
         let app = &app;
         async move { app.get(&path).token(&admin).send().await }
     };
-    let all = logs("").await;
+    let all = logs("primary_key_dir=ASC").await;
     let rows = all.ok().as_array().unwrap().clone();
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[0]["verb"], "GET");
@@ -224,4 +224,38 @@ async fn pages_follow_each_other_in_both_directions() {
         .await;
     assert_eq!(first.ok().as_array().unwrap().len(), 20);
     assert_eq!(first.body["page"]["page_size"], 20);
+}
+
+#[tokio::test]
+async fn the_newest_come_first_by_default_as_documented() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    for _ in 0..3 {
+        app.get("/dashboard/permissions?lang=en")
+            .token(&admin)
+            .send()
+            .await
+            .ok();
+    }
+    let reply = app
+        .get("/dashboard/access-logs?target_path=/dashboard/permissions")
+        .token(&admin)
+        .send()
+        .await;
+    let rows = ids(reply.ok());
+    assert_eq!(rows.len(), 3);
+    let mut newest_first = rows.clone();
+    newest_first.sort();
+    newest_first.reverse();
+    assert_eq!(rows, newest_first);
+    // The document says so: the parameter's default is the behaviour.
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    let params = doc["paths"]["/dashboard/access-logs"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let dir = params
+        .iter()
+        .find(|p| p["name"] == "primary_key_dir")
+        .unwrap();
+    assert_eq!(dir["schema"]["default"], "DESC");
 }

@@ -1117,7 +1117,7 @@ async fn stations_outages_and_maintenances_of_a_cluster() {
     assert_eq!(maintenances.len(), 2);
     assert_eq!(maintenances[0]["station_id"], station_id);
     assert_eq!(maintenances[1]["spot_id"], spot_ids[0]);
-    assert_eq!(maintenances[1]["type_key"], "broken_lock");
+    assert_eq!(maintenances[1]["key"], "broken_lock");
     assert_eq!(maintenances[1]["severity"], "high");
 
     let (_, nobody) = app

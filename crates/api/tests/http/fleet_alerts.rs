@@ -158,8 +158,13 @@ async fn current_alerts_are_the_open_ones_of_the_networks_newest_first() {
         .clone();
     assert_eq!(ids(&data), vec![second, first]);
     let a = &data[1];
-    assert_eq!(a["type"], "vehicle-lifted");
-    assert_eq!(a["severity"], "high");
+    // The names of the history's filter: one name per concept.
+    assert_eq!(a["alert_type"], "vehicle-lifted");
+    assert_eq!(a["alert_severity"], "high");
+    assert!(
+        a.get("type").is_none() && a.get("severity").is_none(),
+        "{a}"
+    );
     assert_eq!(a["network_id"], lyon);
     assert_eq!(a["cluster"], json!({"id": c, "name": "Bellecour"}));
     assert_eq!(a["vehicle"], json!({"id": v, "serial": "LYN00001"}));
@@ -687,4 +692,51 @@ async fn resolving_alerts_checks_body_existence_scope_permission_and_closed_netw
         .unwrap()
         .unwrap();
     assert_eq!(stored.resolved_at, None);
+}
+
+#[test]
+fn the_history_documents_the_defaults_it_applies() {
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    let params = doc["paths"]["/dashboard/fleet-alerts/history"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let default = |name: &str| {
+        params.iter().find(|p| p["name"] == name).unwrap()["schema"]["default"].clone()
+    };
+    // The seed's defaults, which the history applies (see the ordering tests above).
+    assert_eq!(default("primary_key_dir"), "DESC");
+    assert_eq!(default("sort_dir"), "DESC");
+    assert_eq!(default("page_size"), 20);
+}
+
+#[test]
+fn an_alert_kind_and_severity_have_one_name_in_every_schema() {
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    for (schema, body) in doc["components"]["schemas"].as_object().unwrap() {
+        for (field, property) in body["properties"].as_object().into_iter().flatten() {
+            // What the property itself is (or is a list of), not what it contains.
+            let mut refs = vec![&property["$ref"], &property["items"]["$ref"]];
+            for any in ["oneOf", "allOf"] {
+                refs.extend(
+                    property[any]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|s| &s["$ref"]),
+                );
+            }
+            for (kind, names) in [
+                ("AlertType", ["alert_type", "alert_types"]),
+                ("AlertSeverity", ["alert_severity", "alert_severities"]),
+            ] {
+                let target = format!("#/components/schemas/{kind}");
+                if refs.iter().any(|r| r.as_str() == Some(target.as_str())) {
+                    assert!(
+                        names.contains(&field.as_str()),
+                        "{schema}.{field} is a {kind}"
+                    );
+                }
+            }
+        }
+    }
 }

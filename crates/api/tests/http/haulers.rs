@@ -242,7 +242,7 @@ async fn request_headers_are_checked() {
         .send()
         .await;
     refused(&reply, 415, "unsupported_media_type", Some("content-type"));
-    // Path: a valid UUID, of a known hauler.
+    // Path: a valid UUID, of the caller's hauler.
     let reply = app
         .post("/haulers/not-a-uuid/connections")
         .token(&h.token)
@@ -256,7 +256,8 @@ async fn request_headers_are_checked() {
         .json(body.clone())
         .send()
         .await;
-    refused(&reply, 404, "not_found", Some("hauler_uuid"));
+    // Unknown: refused as another hauler's would be (see `haulers_and_tenants_are_isolated`).
+    refused(&reply, 403, "forbidden", None);
     // Nothing was created by the refusals.
     let reply = app.get(&path(&h)).token(&h.token).send().await;
     assert_eq!(reply.body, json!([]));
@@ -335,6 +336,20 @@ async fn haulers_and_tenants_are_isolated() {
     refused(&reply, 403, "forbidden", None);
     let reply = app.get(&path(&two)).token(&one.token).send().await;
     refused(&reply, 403, "forbidden", None);
+    // A UUID no hauler has answers exactly as another hauler's: UUIDs cannot be probed.
+    let other = reply.body.clone();
+    let unknown = format!("/haulers/{}/connections", uuid::Uuid::new_v4());
+    for reply in [
+        app.get(&unknown).token(&one.token).send().await,
+        app.post(&unknown)
+            .token(&one.token)
+            .json(json!({"tenant_code": code_a}))
+            .send()
+            .await,
+    ] {
+        refused(&reply, 403, "forbidden", None);
+        assert_eq!(reply.body, other);
+    }
     // A user of no hauler (even a relais admin) may not call.
     let (_, admin) = app.admin().await;
     let reply = app.get(&path(&one)).token(&admin).send().await;
@@ -559,4 +574,32 @@ async fn app_user_id(app: &TestApp, email: &str) -> i64 {
         .unwrap()
         .unwrap()
         .id
+}
+
+#[test]
+fn hauler_operations_declare_the_bearer_token_and_their_refusals() {
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/haulers/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            seen += 1;
+            assert_eq!(
+                op["x-permission"]["authentication"], "surface_token",
+                "{method} {path}"
+            );
+            // The seed takes `Authorization: Bearer` only.
+            assert_eq!(op["security"], json!([{"bearer": []}]), "{method} {path}");
+            for status in ["400", "401", "403"] {
+                let schema = &op["responses"][status]["content"]["application/json"]["schema"];
+                assert_eq!(
+                    schema["$ref"], "#/components/schemas/HaulerError",
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+    assert_eq!(seen, 4);
 }

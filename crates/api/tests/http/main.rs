@@ -11,6 +11,7 @@ mod auth;
 mod balancing;
 mod clusters;
 mod contract;
+mod examples;
 mod fleet_alerts;
 mod geofencing;
 mod haulers;

@@ -177,6 +177,83 @@ async fn maintenance_types_need_the_permission_globally() {
 }
 
 #[tokio::test]
+async fn maintenance_types_are_listed_with_their_labels() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    new_type(&app, &admin, "flat-tyre", "vehicle", "high").await;
+    new_type(&app, &admin, "brake", "vehicle", "high").await;
+    new_type(&app, &admin, "door-jammed", "station", "low").await;
+    app.delete("/dashboard/maintenance-types?key=brake")
+        .token(&admin)
+        .send()
+        .await
+        .ok();
+    let list = |query: &str| {
+        let app = &app;
+        let path = format!("/dashboard/maintenance-types?{query}");
+        let token = admin.clone();
+        async move { app.get(&path).token(&token).send().await }
+    };
+    // By key, without the deleted one, labelled in the language asked for.
+    let types = list("lang=fr").await.ok().clone();
+    let keys: Vec<&str> = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["door-jammed", "flat-tyre"]);
+    assert_eq!(types[1]["label"], "Pneu crevé");
+    assert_eq!(types[1]["target_type"], "vehicle");
+    assert_eq!(types[1]["severity"], "high");
+    assert_eq!(types[1]["deleted_at"], Value::Null);
+    assert_eq!(types[0]["label"], "door-jammed");
+    let english = list("lang=de").await.ok().clone();
+    assert_eq!(english[1]["label"], "Flat tyre");
+    // Deleted ones when asked.
+    let all = list("lang=en&include_deleted=true").await.ok().clone();
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    assert_eq!(all[0]["key"], "brake");
+    assert!(all[0]["deleted_at"].is_string());
+    assert_eq!(
+        list("lang=en&include_deleted=false")
+            .await
+            .ok()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    list("").await.fails(400, -10).names("lang");
+    list("lang=french").await.fails(422, -11).names("lang");
+    list("lang=fr&include_deleted=maybe")
+        .await
+        .fails(400, -10)
+        .names("include_deleted");
+    // Any grant of `maintenances` reads the operator's catalogue; without it, refused.
+    let lyon = app.network("Lyon").await;
+    let unit = app.unit("Lyon team", &[lyon]).await;
+    let (_, local) = app
+        .staff(
+            "local@example.com",
+            &[(Permission::Maintenances, Some(unit), false)],
+        )
+        .await;
+    let types = app
+        .get("/dashboard/maintenance-types?lang=en")
+        .token(&local)
+        .send()
+        .await;
+    assert_eq!(types.ok().as_array().unwrap().len(), 2);
+    let (_, other) = app.staff("other@example.com", &[]).await;
+    app.get("/dashboard/maintenance-types?lang=en")
+        .token(&other)
+        .send()
+        .await
+        .fails(403, -30);
+}
+
+#[tokio::test]
 async fn a_vehicle_under_maintenance_is_unavailable_until_its_last_one_closes() {
     let app = TestApp::new().await;
     let (admin_id, admin) = app.admin().await;
@@ -519,4 +596,22 @@ async fn current_maintenances_of_the_active_fleet_are_listed_and_localized() {
         .send()
         .await
         .fails(403, -30);
+}
+
+#[test]
+fn a_maintenance_type_is_named_key_and_label_everywhere() {
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    for (schema, body) in doc["components"]["schemas"].as_object().unwrap() {
+        for field in body["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(f, _)| f)
+        {
+            assert!(
+                !["type_key", "type_name", "type_label"].contains(&field.as_str()),
+                "{schema}.{field}: the type's key is `key`, its label `label`"
+            );
+        }
+    }
 }

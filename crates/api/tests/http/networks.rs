@@ -302,3 +302,195 @@ async fn reference_lists_are_offered() {
     assert!(models.ok().as_array().unwrap().len() >= 3);
     app.get("/dashboard/countries").send().await.fails(401, -20);
 }
+
+async fn third_party(app: &TestApp, name: &str) -> i64 {
+    relais_store::third_parties::create(
+        &app.db,
+        relais_store::third_parties::NewThirdParty {
+            name: name.into(),
+            address: "1 rue de la République".into(),
+            zipcode: "69001".into(),
+            city: "Lyon".into(),
+            country_id: 250,
+            erp_id: None,
+            email: None,
+            phone: None,
+            vat_number: None,
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+#[tokio::test]
+async fn a_network_is_corrected_field_by_field() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let label = app.app_label("lyon").await;
+    let mut body = new_network(label);
+    body["name"] = json!("Lyon Velo");
+    body["country_id"] = json!(56);
+    body["default_vat"] = json!(0.02);
+    let created = app
+        .post("/dashboard/networks")
+        .token(&admin)
+        .json(body)
+        .send()
+        .await;
+    let id = created.ok()["id"].as_i64().unwrap();
+    let path = format!("/dashboard/networks/{id}");
+    let owner = third_party(&app, "Métropole de Lyon").await;
+
+    let fixed = app
+        .patch(&path)
+        .token(&admin)
+        .json(
+            json!({"name": "Lyon Vélo", "default_vat": "0.2", "country_id": 250,
+                     "third_party_id": owner}),
+        )
+        .send()
+        .await;
+    let fixed = fixed.ok().clone();
+    assert_eq!(fixed["name"], "Lyon Vélo");
+    assert_eq!(fixed["default_vat"], "0.20");
+    assert_eq!(fixed["country"]["code"], "FR");
+    assert_eq!(
+        fixed["owner"],
+        json!({"id": owner, "name": "Métropole de Lyon"})
+    );
+    // What was not sent stays; the currency, time zone and tenant code never change.
+    assert_eq!(fixed["currency"], "EUR");
+    assert_eq!(fixed["timezone"], "Europe/Paris");
+    assert_eq!(fixed["tenant_code"], format!("LYON+{id}"));
+    let detail = app.get(&path).token(&admin).send().await;
+    assert_eq!(detail.ok(), &fixed);
+    // Absent keeps, null removes the owner.
+    let kept = app
+        .patch(&path)
+        .token(&admin)
+        .json(json!({"name": "Lyon Vélo 2"}))
+        .send()
+        .await;
+    assert_eq!(kept.ok()["owner"]["id"], owner);
+    let cleared = app
+        .patch(&path)
+        .token(&admin)
+        .json(json!({"third_party_id": null}))
+        .send()
+        .await;
+    assert_eq!(cleared.ok()["owner"], Value::Null);
+    assert_eq!(cleared.ok()["name"], "Lyon Vélo 2");
+
+    // The constraints of creation; what cannot change is refused by name.
+    for (field, value, status, code) in [
+        ("name", json!(""), 422, -11),
+        ("default_vat", json!(1.5), 422, -11),
+        ("country_id", json!(999), 422, -11),
+        ("third_party_id", json!(0), 422, -11),
+        ("third_party_id", json!(999), 404, -2),
+        ("currency", json!("USD"), 400, -10),
+        ("timezone", json!("Europe/London"), 400, -10),
+        ("app_label_id", json!(label), 400, -10),
+    ] {
+        app.patch(&path)
+            .token(&admin)
+            .json(json!({ field: value }))
+            .send()
+            .await
+            .fails(status, code)
+            .names(field);
+    }
+    app.patch("/dashboard/networks/999")
+        .token(&admin)
+        .json(json!({"name": "Nowhere"}))
+        .send()
+        .await
+        .fails(404, -2);
+
+    // Scoped staff correct their own network only; read-only staff may not.
+    let paris = app.network("Paris").await;
+    let unit = app.unit("Lyon team", &[id]).await;
+    let (_, manager) = app
+        .staff(
+            "lyon@relais.test",
+            &[(Permission::NetworksManage, Some(unit), true)],
+        )
+        .await;
+    app.patch(&path)
+        .token(&manager)
+        .json(json!({"name": "Vélo Lyon"}))
+        .send()
+        .await
+        .ok();
+    app.patch(&format!("/dashboard/networks/{paris}"))
+        .token(&manager)
+        .json(json!({"name": "Paris 2"}))
+        .send()
+        .await
+        .fails(403, -31);
+    let (_, reader) = app
+        .staff(
+            "reader@relais.test",
+            &[(Permission::NetworksManage, None, false)],
+        )
+        .await;
+    app.patch(&path)
+        .token(&reader)
+        .json(json!({"name": "Lyon"}))
+        .send()
+        .await
+        .fails(403, -30);
+
+    // A closed network refuses.
+    app.delete(&path).token(&admin).send().await.ok();
+    app.patch(&path)
+        .token(&admin)
+        .json(json!({"name": "Lyon again"}))
+        .send()
+        .await
+        .fails(409, -41);
+}
+
+#[tokio::test]
+async fn a_name_is_unique_within_an_app_label() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let lyon = app.app_label("lyon").await;
+    let paris = app.app_label("paris").await;
+    let create = |label: i64, name: &str| {
+        let mut body = new_network(label);
+        body["name"] = json!(name);
+        app.post("/dashboard/networks")
+            .token(&admin)
+            .json(body)
+            .send()
+    };
+    let first = create(lyon, "Vélo").await.ok()["id"].as_i64().unwrap();
+    create(lyon, "Vélo").await.fails(409, -40).names("name");
+    // Another app label may use it.
+    create(paris, "Vélo").await.ok();
+    let second = create(lyon, "Vélo bis").await.ok()["id"].as_i64().unwrap();
+    app.patch(&format!("/dashboard/networks/{second}"))
+        .token(&admin)
+        .json(json!({"name": "Vélo"}))
+        .send()
+        .await
+        .fails(409, -40)
+        .names("name");
+    // Keeping one's own name is no conflict; a closed network keeps its name taken.
+    app.patch(&format!("/dashboard/networks/{first}"))
+        .token(&admin)
+        .json(json!({"name": "Vélo"}))
+        .send()
+        .await
+        .ok();
+    app.delete(&format!("/dashboard/networks/{first}"))
+        .token(&admin)
+        .send()
+        .await
+        .ok();
+    create(lyon, "Vélo").await.fails(409, -40).names("name");
+    let list = app.get("/dashboard/networks").token(&admin).send().await;
+    assert_eq!(list.ok().as_array().unwrap().len(), 3);
+}

@@ -221,6 +221,111 @@ async fn authentication_is_answered_in_the_partner_style() {
     assert!(status(&refused, 403)["detail"].is_string());
 }
 
+/// Block `user` directly in the store, as an administrator would.
+async fn block(app: &TestApp, user: i64) {
+    use sea_orm::{ActiveModelTrait, Set};
+    relais_store::entity::user::ActiveModel {
+        id: Set(user),
+        blocked: Set(true),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_blocked_user_is_refused_in_the_partner_style() {
+    let app = TestApp::new().await;
+    let (company, token) = account(&app, "Requester", "r@requester.test").await;
+    let created = post(
+        &app,
+        &token,
+        "/api/v4/companies/",
+        json!({"name": "Bouvet"}),
+    )
+    .await;
+    let pk = status(&created, 201)["pk"].as_i64().unwrap();
+    let trucker = post(
+        &app,
+        &token,
+        "/api/v4/truckers/",
+        json!({"phone_number": "06"}),
+    )
+    .await;
+    let tid = status(&trucker, 201)["pk"].as_i64().unwrap();
+    let generate = format!("/api/v4/manager-truckers/{tid}/generate-invite-code/");
+    let redeem = |code: String| {
+        let app = &app;
+        async move {
+            app.post("/api/v4/invite-codes/redeem/")
+                .json(json!({"invite_code": code}))
+                .send()
+                .await
+        }
+    };
+    let code = |reply: crate::common::Reply| {
+        status(&reply, 200)["invite_code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    #[track_caller]
+    fn blocked(reply: crate::common::Reply) {
+        assert_eq!(status(&reply, 403)["detail"], "This account is blocked.");
+    }
+
+    // A driver whose user is blocked gets no credentials from an invite code.
+    let first = code(post(&app, &token, &generate, json!({})).await);
+    let creds = redeem(first).await;
+    let driver = status(&creds, 200)["user_id"].as_i64().unwrap();
+    block(&app, driver).await;
+    let second = code(post(&app, &token, &generate, json!({})).await);
+    blocked(redeem(second).await);
+
+    // A blocked manager: reads and writes of companies, contacts and truckers.
+    let manager = relais_store::partner::managers(&app.db, vec![company])
+        .await
+        .unwrap()[0]
+        .1
+        .id;
+    block(&app, manager).await;
+    blocked(get(&app, &token, "/api/v4/companies/").await);
+    blocked(get(&app, &token, &format!("/api/v4/companies/{pk}/")).await);
+    blocked(post(&app, &token, "/api/v4/companies/", json!({"name": "Other"})).await);
+    blocked(
+        patch(
+            &app,
+            &token,
+            &format!("/api/v4/companies/{pk}/"),
+            json!({"notes": "x"}),
+        )
+        .await,
+    );
+    blocked(get(&app, &token, "/api/v4/contacts/").await);
+    blocked(
+        post(
+            &app,
+            &token,
+            "/api/v4/contacts/",
+            json!({"company": {"pk": pk}, "last_name": "Bouvet"}),
+        )
+        .await,
+    );
+    blocked(get(&app, &token, "/api/v4/truckers/").await);
+    blocked(get(&app, &token, &format!("/api/v4/truckers/{tid}/")).await);
+    blocked(
+        post(
+            &app,
+            &token,
+            "/api/v4/truckers/",
+            json!({"phone_number": "07"}),
+        )
+        .await,
+    );
+    blocked(post(&app, &token, &generate, json!({})).await);
+}
+
 #[tokio::test]
 async fn company_unicity_control_answers_the_existing_company() {
     let app = TestApp::new().await;
@@ -926,4 +1031,183 @@ async fn dashboard_staff_set_up_a_partner_account_in_one_step() {
         .send()
         .await
         .fails(403, -30);
+}
+
+#[test]
+fn partner_operations_declare_the_token_they_need_and_their_refusals() {
+    let doc = serde_json::to_value(relais_api::openapi()).unwrap();
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v4/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            seen += 1;
+            let auth = &op["x-permission"]["authentication"];
+            let responses = op["responses"].as_object().unwrap();
+            if path == "/api/v4/invite-codes/redeem/" {
+                // The driver's app has no token yet: truly public.
+                assert_eq!(auth, "none", "{method} {path}");
+                assert!(op.get("security").is_none(), "{method} {path}");
+                continue;
+            }
+            assert_eq!(auth, "surface_token", "{method} {path}");
+            // Swagger's "Try it out" may send the token in both forms the surface takes.
+            let schemes: Vec<&str> = op["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path} has no security"))
+                .iter()
+                .flat_map(|s| s.as_object().unwrap().keys().map(String::as_str))
+                .collect();
+            assert!(
+                schemes.contains(&"bearer") && schemes.contains(&"authentication_header"),
+                "{method} {path}: {schemes:?}"
+            );
+            for status in ["401", "403"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} documents no {status}"
+                );
+            }
+            if path.contains("{pk}") || path.contains("{uid}") || op.get("requestBody").is_some() {
+                assert!(responses.contains_key("400"), "{method} {path} has no 400");
+            }
+            if path.contains("{pk}") || path.contains("{uid}") || method == "get" {
+                assert!(responses.contains_key("404"), "{method} {path} has no 404");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') {
+                    assert!(
+                        response["content"]["application/json"]["schema"].is_object(),
+                        "{method} {path} {status} has no body schema"
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen >= 16, "{seen}");
+    assert!(doc["paths"]["/api/v4/manager-truckers/"]["get"].is_object());
+    assert!(doc["paths"]["/api/v4/manager-truckers/{pk}/"]["patch"].is_object());
+    assert_eq!(doc["paths"]["/api/v4/truckers/"]["get"]["deprecated"], true);
+}
+
+#[tokio::test]
+async fn truckers_live_under_manager_truckers_and_the_former_path() {
+    let app = TestApp::new().await;
+    let (_, token) = account(&app, "Requester", "r@requester.test").await;
+    let created = post(
+        &app,
+        &token,
+        "/api/v4/manager-truckers/",
+        json!({"phone_number": "0601020304", "remote_id": "D1"}),
+    )
+    .await;
+    let tid = status(&created, 201)["pk"].as_i64().unwrap();
+    let read = get(&app, &token, &format!("/api/v4/manager-truckers/{tid}/")).await;
+    assert_eq!(status(&read, 200)["remote_id"], "D1");
+    let updated = patch(
+        &app,
+        &token,
+        "/api/v4/manager-truckers/D1/?lookup_field=remote_id",
+        json!({"city": "Nantes"}),
+    )
+    .await;
+    assert_eq!(status(&updated, 200)["city"], "Nantes");
+    let list = get(&app, &token, "/api/v4/manager-truckers/").await;
+    assert_eq!(status(&list, 200)["count"], 1);
+    // The former path answers the same.
+    let list = get(&app, &token, "/api/v4/truckers/").await;
+    assert_eq!(status(&list, 200)["results"][0]["pk"], tid);
+    let read = get(&app, &token, &format!("/api/v4/truckers/{tid}/")).await;
+    assert_eq!(status(&read, 200)["city"], "Nantes");
+    let other = post(
+        &app,
+        &token,
+        "/api/v4/truckers/",
+        json!({"phone_number": "07"}),
+    )
+    .await;
+    status(&other, 201);
+    let list = get(&app, &token, "/api/v4/manager-truckers/").await;
+    assert_eq!(status(&list, 200)["count"], 2);
+}
+
+#[tokio::test]
+async fn paths_outside_the_operations_answer_as_the_product_does() {
+    let app = TestApp::new().await;
+    let (_, token) = account(&app, "Requester", "r@requester.test").await;
+    // Missing only the trailing slash: Django's APPEND_SLASH redirects, query kept, any method.
+    for (method, path, location) in [
+        ("GET", "/api/v4/companies", "/api/v4/companies/"),
+        (
+            "GET",
+            "/api/v4/companies?name=bou&page=2",
+            "/api/v4/companies/?name=bou&page=2",
+        ),
+        ("GET", "/api/v4/companies/12", "/api/v4/companies/12/"),
+        ("POST", "/api/v4/contacts", "/api/v4/contacts/"),
+        (
+            "GET",
+            "/api/v4/manager-truckers",
+            "/api/v4/manager-truckers/",
+        ),
+        (
+            "POST",
+            "/api/v4/manager-truckers/3/generate-invite-code",
+            "/api/v4/manager-truckers/3/generate-invite-code/",
+        ),
+    ] {
+        let reply = app
+            .call(method.parse().unwrap(), path)
+            .header("authentication", &token)
+            .json(json!({}))
+            .send()
+            .await;
+        assert_eq!(
+            reply.status.as_u16(),
+            301,
+            "{method} {path}: {}",
+            reply.text
+        );
+        assert_eq!(reply.headers["location"], location, "{method} {path}");
+        assert!(reply.body.get("code").is_none(), "{}", reply.text);
+    }
+    // Unknown paths: 404 in the partner shape, token or not.
+    for path in [
+        "/api/v4/nothing/",
+        "/api/v4/nothing",
+        "/api/v4",
+        "/api/v4/companies/1/x/",
+    ] {
+        let reply = app.get(path).header("authentication", &token).send().await;
+        assert_eq!(
+            status(&reply, 404),
+            &json!({"detail": "Not found."}),
+            "{path}"
+        );
+        let reply = app.get(path).send().await;
+        assert_eq!(
+            status(&reply, 404),
+            &json!({"detail": "Not found."}),
+            "{path}"
+        );
+    }
+    // Known paths with another method: 405 as Django REST framework words it.
+    let reply = app
+        .put("/api/v4/companies/")
+        .header("authentication", &token)
+        .json(json!({}))
+        .send()
+        .await;
+    assert_eq!(
+        status(&reply, 405),
+        &json!({"detail": "Method \"PUT\" not allowed."})
+    );
+    assert!(reply.headers["allow"].to_str().unwrap().contains("POST"));
+    let reply = app
+        .get("/api/v4/manager-truckers/1/generate-invite-code/")
+        .header("authentication", &token)
+        .send()
+        .await;
+    assert_eq!(status(&reply, 405)["detail"], "Method \"GET\" not allowed.");
 }

@@ -72,12 +72,32 @@ async fn stocks_are_created_listed_and_deleted() {
         .clone();
     assert_eq!(data["network_id"], lyon);
     assert_eq!(data["name"], "Lyon depot");
-    assert_eq!(data["country"], 250);
+    // As networks and third parties show their country.
+    assert_eq!(
+        data["country"],
+        json!({"id": 250, "code": "FR", "name": "France"})
+    );
     assert_eq!(data["city"], "Lyon");
     assert_eq!(data["zipcode"], "69002");
     assert_eq!(data["street"], "1 place Bellecour");
     assert_eq!(data["shape"], Value::Null);
     let lyon_stock = data["id"].as_i64().unwrap();
+    // `country_id`, the name of a country everywhere else, is accepted for the seed's `country`.
+    let mut by_id = address("Lyon annex", Some(lyon));
+    let country = by_id.as_object_mut().unwrap().remove("country").unwrap();
+    by_id["country_id"] = country;
+    let annex = app
+        .post("/dashboard/stocks")
+        .token(&admin)
+        .json(by_id)
+        .send()
+        .await;
+    assert_eq!(annex.ok()["country"]["id"], 250);
+    app.delete(&format!("/dashboard/stocks/{}", annex.ok()["id"]))
+        .token(&admin)
+        .send()
+        .await
+        .ok();
     let shared = create(&app, &admin, address("Central depot", None)).await;
     let paris_stock = create(&app, &admin, address("Paris depot", Some(paris))).await;
 

@@ -551,8 +551,10 @@ async fn detail_statistic_maintenances_and_alerts() {
         .clone();
     assert_eq!(list.as_array().unwrap().len(), 2);
     assert!(list[0]["closed_at"].is_null(), "newest first");
-    assert_eq!(list[0]["type_key"], "flat-tyre-test");
-    assert!(list[0]["type_name"].is_string());
+    // The maintenance type's `key` and `label`, as everywhere else.
+    assert_eq!(list[0]["key"], "flat-tyre-test");
+    assert!(list[0]["label"].is_string());
+    assert!(list[0].get("type_key").is_none() && list[0].get("type_name").is_none());
     app.get(&format!("/dashboard/vehicles/{id}/maintenances?lang=fra"))
         .token(&admin)
         .send()
@@ -569,6 +571,7 @@ async fn detail_statistic_maintenances_and_alerts() {
         .clone();
     assert_eq!(alerts.as_array().unwrap().len(), 1);
     assert_eq!(alerts[0]["alert_type"], "low-battery");
+    assert!(alerts[0]["alert_severity"].is_string());
 
     // Scope: a Paris staff member sees none of the Lyon vehicle.
     let unit = app.unit("Paris unit", &[paris]).await;

@@ -8,6 +8,7 @@ mod m20261123_000001_operator;
 mod m20261123_000002_fleet;
 mod m20261123_000003_partner;
 mod m20261123_000004_haulers;
+mod m20261201_000001_network_names;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_fleet::Migration),
             Box::new(m20261123_000003_partner::Migration),
             Box::new(m20261123_000004_haulers::Migration),
+            Box::new(m20261201_000001_network_names::Migration),
         ]
     }
 }

@@ -131,7 +131,7 @@ pub struct ClusterMaintenance {
     pub id: i64,
     pub type_id: i64,
     /// The maintenance type's key.
-    pub type_key: String,
+    pub key: String,
     /// `low`, `medium`, `high`, ...
     pub severity: String,
     /// What the type applies to (`station`, `spot`, ...).
@@ -159,7 +159,7 @@ pub struct CreateClusterParkingRequest {
     pub shape: ShapeInput,
     /// How many vehicle can be parked.
     #[validate(range(min = 0, max = 2147483647))]
-    #[schema(minimum = 0, maximum = 2147483647)]
+    #[schema(minimum = 0, maximum = 2147483647, example = 10)]
     pub capacity: i64,
 }
 
@@ -325,7 +325,7 @@ pub async fn get_maintenances(
         .map(|(m, t)| ClusterMaintenance {
             id: m.id,
             type_id: t.id,
-            type_key: t.key,
+            key: t.key,
             severity: t.severity,
             target_type: t.target_type,
             station_id: m.station_id,

@@ -101,15 +101,15 @@ pub struct LangQuery {
 pub struct NewStationRequest {
     /// Serial number of the station, unique among all stations.
     #[validate(length(min = 1, max = 64))]
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, example = "LYN-ST-0001")]
     pub serial: String,
     /// Name of the station.
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, example = "Bellecour A")]
     pub name: String,
     /// How many spots the station has; they are numbered from 1.
     #[validate(range(min = 1, max = 100))]
-    #[schema(minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100, example = 12)]
     pub spot_count: i64,
 }
 
@@ -119,23 +119,23 @@ pub struct NewStationRequest {
 pub struct CreateClusterRequest {
     /// The network the cluster belongs to.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub network_id: i64,
     /// Name of the cluster.
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, example = "Bellecour")]
     pub name: String,
     /// Latitude of the cluster's pin (WGS 84).
     #[validate(range(min = -90.0, max = 90.0))]
-    #[schema(minimum = -90, maximum = 90)]
+    #[schema(minimum = -90, maximum = 90, example = 45.7578)]
     pub latitude: f64,
     /// Longitude of the cluster's pin (WGS 84).
     #[validate(range(min = -180.0, max = 180.0))]
-    #[schema(minimum = -180, maximum = 180)]
+    #[schema(minimum = -180, maximum = 180, example = 4.832)]
     pub longitude: f64,
     /// Address of the cluster, for information.
     #[validate(length(min = 5, max = 100))]
-    #[schema(min_length = 5, max_length = 100)]
+    #[schema(min_length = 5, max_length = 100, example = "Place Bellecour, Lyon 2e")]
     pub location: String,
     /// Whether the stations have a badge reader.
     pub badge_reader: bool,

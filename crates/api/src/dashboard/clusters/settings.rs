@@ -42,7 +42,7 @@ pub struct CommissioningRequest {
 pub struct LocationRequest {
     /// The new location of the cluster.
     #[validate(length(min = 5, max = 100))]
-    #[schema(min_length = 5, max_length = 100)]
+    #[schema(min_length = 5, max_length = 100, example = "Place Bellecour, Lyon 2e")]
     pub location: String,
 }
 
@@ -53,12 +53,16 @@ pub struct SettingsRequest {
     /// The maximum distance, in metres, between user position and the cluster to allow vehicle
     /// unlocking.
     #[validate(range(min = 25, max = 500))]
-    #[schema(minimum = 25, maximum = 500)]
+    #[schema(minimum = 25, maximum = 500, example = 50)]
     pub max_unlock_distance: i64,
     /// Internal comment, only displayed on the dashboard. Can be used to set contact
     /// information, etc.
     #[validate(length(min = 1, max = 500))]
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        example = "Entrance on the south side"
+    )]
     pub comment: String,
     /// Force the cluster down (`true`) or bring it back (`false`); absent: unchanged.
     #[serde(default)]

@@ -148,11 +148,11 @@ pub struct EstimateItem {
 pub struct CreateClusterBalancingRequest {
     /// The identifier of the cluster.
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, example = 3)]
     pub cluster_id: i64,
     /// The number of vehicle that we target (to be less than for donor clusters and greater than for receiver clusters).
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, example = 5)]
     pub target_count: i32,
     /// The type of the station for the balancing discounts. Renting a vehicle from a donor station to a receiver station will grant the user a discount on its trip.
     pub balancing_type: BalancingType,
@@ -164,11 +164,11 @@ pub struct CreateClusterBalancingRequest {
 pub struct UpdateClusterBalancingRequest {
     /// The identifier of the cluster (the one of the path).
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, example = 1)]
     pub cluster_id: i64,
     /// The number of vehicle that we target (to be less than for donor clusters and greater than for receiver clusters).
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, example = 4)]
     pub target_count: i32,
 }
 
@@ -178,15 +178,15 @@ pub struct UpdateClusterBalancingRequest {
 pub struct UpdateBalancingDiscountRequest {
     /// The identifier of the cluster on which the trip need to start (the one of the path).
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub donor_cluster_id: i64,
     /// The identifier of the cluster on which the trip need to finish (the one of the path).
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 2)]
     pub receiver_cluster_id: i64,
     /// The amount of the discount applied to the trip.
     #[validate(custom(function = "non_negative_amount"))]
-    #[schema(value_type = f64, minimum = 0)]
+    #[schema(value_type = f64, minimum = 0, example = 0.5)]
     pub discount_amount: Decimal,
 }
 

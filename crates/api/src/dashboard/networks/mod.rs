@@ -1,8 +1,9 @@
 //! Seed group `Networks`: the operator's networks and their settings.
 //!
-//! This module holds the networks themselves (list, creation, selector, detail, closing); each
-//! family of settings has its own submodule. Every change to a network or to what belongs to
-//! it goes through `relais_store::networks::open`, so a closed network refuses them all (-41).
+//! This module holds the networks themselves (list, creation, selector, detail, correction,
+//! closing); each family of settings has its own submodule. Every change to a network or to
+//! what belongs to it goes through `relais_store::networks::open`, so a closed network refuses
+//! them all (-41).
 
 use crate::access::{Authorized, authenticated, read, write};
 use crate::envelope::{Done, Envelope, done, ok};
@@ -15,7 +16,7 @@ use chrono::{DateTime, Utc};
 use relais_domain::reference::{CurrencyCode, TimeZone, country};
 use relais_domain::{Permission, Scope, money};
 use relais_store::entity::{network, third_party};
-use relais_store::networks::{NetworkOverview, NewNetwork};
+use relais_store::networks::{NetworkChange, NetworkOverview, NewNetwork};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -36,7 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(vehicles::router())
         .routes(routes!(get_networks, create_network))
         .routes(routes!(get_short_networks))
-        .routes(routes!(get_network, delete_network))
+        .routes(routes!(get_network, update_network, delete_network))
 }
 
 /// The network named in the path.
@@ -76,7 +77,8 @@ pub struct CountryRef {
 }
 
 impl CountryRef {
-    fn of(id: i32) -> Self {
+    /// The country of an ISO 3166-1 numeric code (code and name empty when unknown).
+    pub fn of(id: i32) -> Self {
         let known = u16::try_from(id).ok().and_then(country);
         CountryRef {
             id,
@@ -209,37 +211,67 @@ impl NetworkDetail {
 pub struct CreateNetworkRequest {
     /// The new network's name.
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, example = "Lyon Vélo")]
     pub name: String,
     /// The default vat percentage of the network.
     #[validate(custom(function = "rate"))]
-    #[schema(value_type = f64, minimum = 0, maximum = 1)]
+    #[schema(value_type = f64, minimum = 0, maximum = 1, example = 0.2)]
     pub default_vat: Decimal,
     /// The identifier of the country where the network is situated.
     #[validate(range(min = 1), custom(function = "known_country"))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 250)]
     pub country_id: i32,
     /// The currency of the network. Used for default_vehicle_guarantee, offers, and network pricing.
     pub currency: CurrencyCode,
     /// The amount of the pre-authorization to rent a vehicle on the network.
     #[validate(custom(function = "non_negative_amount"))]
-    #[schema(value_type = f64, minimum = 0)]
+    #[schema(value_type = f64, minimum = 0, example = 150)]
     pub default_vehicle_guarantee: Decimal,
     /// Number of trips to be finished in order not to have the pre-authorization (-1: pre-authorization is mandatory, 0: pre-authorization never performed).
     #[validate(range(min = -1))]
-    #[schema(minimum = -1)]
+    #[schema(minimum = -1, example = 3)]
     pub trip_to_skip_pre_auth_guarantee: i32,
     /// The timezone where the network is situated.
     pub timezone: TimeZone,
     /// The identifier of the third party that own the network (if any).
     #[serde(default)]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub third_party_id: Option<i64>,
     /// The identifier of default app label of the network.
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub app_label_id: i64,
+}
+
+/// What to change in a network (relais extension): the fields of its creation that may change.
+/// An absent field keeps its value; `third_party_id: null` removes the owner. The currency, the
+/// time zone and the app label cannot change (prices, amounts and pricing windows are in the
+/// first two, the tenant code haulers quote is made of the third); the rent settings have their
+/// own operation.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateNetworkRequest {
+    /// The network's name, unique within its app label.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "Lyon Vélo")]
+    pub name: Option<String>,
+    /// The default vat percentage of the network.
+    #[serde(default)]
+    #[validate(custom(function = "rate"))]
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 1, example = 0.2)]
+    pub default_vat: Option<Decimal>,
+    /// The identifier of the country where the network is situated (ISO 3166-1 numeric).
+    #[serde(default)]
+    #[validate(range(min = 1), custom(function = "known_country"))]
+    #[schema(minimum = 1, example = 250)]
+    pub country_id: Option<i32>,
+    /// The identifier of the third party that owns the network; `null` for none.
+    #[serde(default, with = "serde_with::rust::double_option")]
+    #[validate(range(min = 1))]
+    #[schema(value_type = Option<i64>, minimum = 1, example = 1)]
+    pub third_party_id: Option<Option<i64>>,
 }
 
 /// Constraint: `country_id` is an ISO 3166-1 numeric code.
@@ -272,7 +304,7 @@ pub async fn get_networks(
 /// Create a network
 #[utoipa::path(post, path = "/dashboard/networks", tag = "Networks",
     summary = "Create a network",
-    description = "Create a new network. A new network belongs to no organizational unit yet, so creating one needs `networks.manage` with write, globally.",
+    description = "Create a new network. A new network belongs to no organizational unit yet, so creating one needs `networks.manage` with write, globally. Its name is unique within its app label (409 -40 naming `name`).",
     request_body(content = CreateNetworkRequest, description = "Parameters for the new network to create."),
     extensions(("x-permission" = json!(write(Permission::NetworksManage).global()))),
     responses(
@@ -281,6 +313,7 @@ pub async fn get_networks(
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or not global (-31)", body = ErrorBody),
         (status = 404, description = "No such app label or third party (-2)", body = ErrorBody),
+        (status = 409, description = "Another network of the app label has this name (-40)", body = ErrorBody),
         (status = 422, description = "Invalid body (-11)", body = ErrorBody)))]
 pub async fn create_network(
     State(state): State<AppState>,
@@ -357,6 +390,47 @@ pub async fn get_network(
     ValidPath(path): ValidPath<NetworkPath>,
 ) -> ApiResult<Json<Envelope<NetworkDetail>>> {
     let network = relais_store::networks::existing(&state.db, path.network_id).await?;
+    let owner = owner_of(&state, &network).await?;
+    Ok(ok(NetworkDetail::new(network, owner)))
+}
+
+/// Update network
+#[utoipa::path(patch, path = "/dashboard/networks/{network_id}", tag = "Networks",
+    summary = "Update network",
+    description = "relais extension: correct a network's name, default VAT, country or owner.\n\nAn absent field keeps its value; `third_party_id: null` removes the owner. The name stays unique within the network's app label (409 -40 naming `name`). The currency, the time zone and the app label cannot change (prices and amounts are in the currency, pricing windows in the time zone, and the tenant code haulers quote is made of the app label); rent settings have their own operation. A closed network refuses (-41). Needs `networks.manage` with write over the network. Answers the network.",
+    params(NetworkPath),
+    request_body(content = UpdateNetworkRequest, description = "What to change."),
+    extensions(("x-permission" = json!(write(Permission::NetworksManage).network_in_path("network_id"))), ("x-relais-extension" = json!(true))),
+    responses(
+        (status = 200, description = "The network as changed", body = Envelope<NetworkDetail>),
+        (status = 400, description = "Malformed body (-10)", body = ErrorBody),
+        (status = 401, description = "No valid token (-20)", body = ErrorBody),
+        (status = 403, description = "Missing permission (-30) or network outside the caller's scope (-31)", body = ErrorBody),
+        (status = 404, description = "No such network, or no such third party (names `third_party_id`) (-2)", body = ErrorBody),
+        (status = 409, description = "Another network of the app label has this name (-40), or the network is closed (-41)", body = ErrorBody),
+        (status = 422, description = "Invalid body (-11)", body = ErrorBody)))]
+pub async fn update_network(
+    State(state): State<AppState>,
+    auth: Authorized,
+    ValidPath(path): ValidPath<NetworkPath>,
+    ValidJson(body): ValidJson<UpdateNetworkRequest>,
+) -> ApiResult<Json<Envelope<NetworkDetail>>> {
+    let network = relais_store::networks::update(
+        &state.db,
+        path.network_id,
+        NetworkChange {
+            name: body.name,
+            default_vat: body.default_vat,
+            country_id: body.country_id,
+            third_party_id: body.third_party_id,
+        },
+    )
+    .await?;
+    tracing::info!(
+        network_id = network.id,
+        user_id = auth.user_id(),
+        "network updated"
+    );
     let owner = owner_of(&state, &network).await?;
     Ok(ok(NetworkDetail::new(network, owner)))
 }

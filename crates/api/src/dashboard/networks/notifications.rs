@@ -130,12 +130,12 @@ pub struct NotificationSettingsRequest {
     /// The interval in seconds in which the system will check for new alerts to sent.
     #[serde(default)]
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, example = 300)]
     pub check_interval: Option<i32>,
     /// The delay to wait before sending a notifications. Only notifications older than the specified delay will be sent.
     #[serde(default)]
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, example = 60)]
     pub check_delay: Option<i32>,
 }
 
@@ -158,12 +158,12 @@ pub struct AddNotificationTargetRequest {
     /// Identifier of the user. Required if email is absent.
     #[serde(default)]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub user_id: Option<i64>,
     /// An external email address. Required if user_id is absent.
     #[serde(default)]
     #[validate(email, length(max = 254))]
-    #[schema(format = Email, max_length = 254)]
+    #[schema(format = Email, max_length = 254, example = json!(null))]
     pub email: Option<String>,
 }
 

@@ -103,17 +103,21 @@ pub struct CreateAccessRuleRequest {
     /// A pgsql pattern that specifies which email can access this network.
     #[serde(default)]
     #[validate(length(max = 255), custom(function = "valid_email_pattern"))]
-    #[schema(pattern = r"^[a-zA-Z0-9@._(){}[\]|*+?%#\\-]+$", max_length = 255)]
+    #[schema(
+        pattern = r"^[a-zA-Z0-9@._(){}[\]|*+?%#\\-]+$",
+        max_length = 255,
+        example = "%@relais.example"
+    )]
     pub email_pattern: Option<String>,
     /// The identifier of an organization that can access this network.
     #[serde(default)]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = json!(null))]
     pub organization: Option<i64>,
     /// The identifier of the app white label that can access this network.
     #[serde(default)]
     #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, example = 1)]
     pub app_label: Option<i64>,
 }
 
@@ -125,6 +129,7 @@ pub struct UpdateAccessRuleRequest {
     #[serde(deserialize_with = "required_nullable")]
     #[validate(length(max = 255), custom(function = "valid_email_pattern"))]
     #[schema(
+        example = "%@relais.example",
         required = true,
         pattern = r"^[a-zA-Z0-9@._(){}[\]|*+?%#\\-]+$",
         max_length = 255
@@ -133,12 +138,12 @@ pub struct UpdateAccessRuleRequest {
     /// The identifier of an organization that can access this network.
     #[serde(deserialize_with = "required_nullable")]
     #[validate(range(min = 1))]
-    #[schema(required = true, minimum = 1)]
+    #[schema(required = true, minimum = 1, example = json!(null))]
     pub organization: Option<i64>,
     /// The identifier of the app white label that can access this network.
     #[serde(deserialize_with = "required_nullable")]
     #[validate(range(min = 1))]
-    #[schema(required = true, minimum = 1)]
+    #[schema(required = true, minimum = 1, example = 1)]
     pub app_label: Option<i64>,
 }
 

@@ -33,12 +33,14 @@ pub struct SetOutOfOrderRequest {
     /// Reason of the out of order.
     #[serde(default)]
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, example = "Snow")]
     pub reason: Option<String>,
     /// Start date of the out of order.
+    #[schema(example = "2027-01-10T00:00:00Z")]
     pub start_date: DateTime<Utc>,
     /// End date of the out of order, after its start date; absent or null when not known.
     #[serde(default)]
+    #[schema(example = "2027-01-20T00:00:00Z")]
     pub end_date: Option<DateTime<Utc>>,
 }
 

@@ -118,11 +118,11 @@ impl From<&network::Model> for RentTimings {
 pub struct UpdateSponsorshipRequest {
     /// The amount given to the wallet of the user that sponsored another user.
     #[validate(custom(function = "non_negative_amount"))]
-    #[schema(value_type = f64, minimum = 0)]
+    #[schema(value_type = f64, minimum = 0, example = 5)]
     pub sponsoring_reward: Decimal,
     /// The amount given to the wallet of the sponsored user, when he made his first trip.
     #[validate(custom(function = "non_negative_amount"))]
-    #[schema(value_type = f64, minimum = 0)]
+    #[schema(value_type = f64, minimum = 0, example = 5)]
     pub sponsored_reward: Decimal,
 }
 
@@ -132,21 +132,21 @@ pub struct UpdateSponsorshipRequest {
 pub struct UpdateRentSettingsRequest {
     /// The amount of the vehicle guarantee.
     #[validate(custom(function = "non_negative_amount"))]
-    #[schema(value_type = f64, minimum = 0)]
+    #[schema(value_type = f64, minimum = 0, example = 150)]
     pub default_vehicle_guarantee: Decimal,
     /// Number of trips to be finished in order not to skip the pre-authorization (-1: mandatory pre-authorization, 0: never pre-authorization).
     #[validate(range(min = -1))]
-    #[schema(minimum = -1)]
+    #[schema(minimum = -1, example = 3)]
     pub trip_to_skip_pre_auth_guarantee: i32,
     /// Force user to do a purchase before renting for the first time.
     pub first_purchase_required: bool,
     /// The minimum battery level of a vehicle to be able to rent it.
     #[validate(range(min = 10, max = 95))]
-    #[schema(minimum = 10, maximum = 95)]
+    #[schema(minimum = 10, maximum = 95, example = 20)]
     pub min_battery_to_rent: i32,
     /// Maximum number of vehicle that can be rented at the same time by one user.
     #[validate(range(min = 1, max = 10))]
-    #[schema(minimum = 1, maximum = 10)]
+    #[schema(minimum = 1, maximum = 10, example = 1)]
     pub max_simultaneous_rented_vehicle: i32,
     /// Indicate if user can put trip on hold (temporary lock).
     pub trip_on_hold: bool,
@@ -155,7 +155,7 @@ pub struct UpdateRentSettingsRequest {
     /// Force to lock the vehicle if the battery is lower than the indicated level. Required; null for no such lock.
     #[serde(deserialize_with = "required_nullable")]
     #[validate(range(min = 1, max = 50))]
-    #[schema(required = true, minimum = 1, maximum = 50)]
+    #[schema(required = true, minimum = 1, maximum = 50, example = 10)]
     pub min_battery_to_auto_lock: Option<i32>,
 }
 
@@ -165,27 +165,27 @@ pub struct UpdateRentSettingsRequest {
 pub struct UpdateRentTimingsRequest {
     /// Time after which the user will receive notifications that his trip is too long and he should return the vehicle.
     #[validate(range(min = 3600, max = 604800))]
-    #[schema(minimum = 3600, maximum = 604800)]
+    #[schema(minimum = 3600, maximum = 604800, example = 14400)]
     pub trip_too_long_notifications: i32,
     /// Frequency in seconds of sending return vehicle notifications.
     #[validate(range(min = 900, max = 604800))]
-    #[schema(minimum = 900, maximum = 604800)]
+    #[schema(minimum = 900, maximum = 604800, example = 3600)]
     pub trip_too_long_notifications_frequency: i32,
     /// Time after which a vehicle is considered stolen if it is still not returned.
     #[validate(range(min = 43200, max = 2592000))]
-    #[schema(minimum = 43200, maximum = 2592000)]
+    #[schema(minimum = 43200, maximum = 2592000, example = 172800)]
     pub vehicle_stolen: i32,
     /// Time after which the trip will be on-hold (temporarily lock) if the vehicle doesn't move anymore.
     #[validate(range(min = 0, max = 604800))]
-    #[schema(minimum = 0, maximum = 604800)]
+    #[schema(minimum = 0, maximum = 604800, example = 0)]
     pub trip_auto_pause: i32,
     /// Maximum duration of a pause. If the user doesn't unlock the vehicle after this delay, the trip will be stopped and the vehicle will be available to everyone.
     #[validate(range(min = 0, max = 604800))]
-    #[schema(minimum = 0, maximum = 604800)]
+    #[schema(minimum = 0, maximum = 604800, example = 3600)]
     pub trip_max_pause: i32,
     /// Maximum duration of a trip. The vehicle will be lock and the trip stopped if it exceed this value.
     #[validate(range(min = 0, max = 604800))]
-    #[schema(minimum = 0, maximum = 604800)]
+    #[schema(minimum = 0, maximum = 604800, example = 86400)]
     pub trip_auto_lock: i32,
 }
 
