@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, NotSet, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, NotSet, QueryFilter, QueryOrder, Set,
 };
 
 /// How long an invite code stays redeemable.
@@ -64,7 +64,7 @@ pub async fn create_account(
             .await?
         }
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let company = insert_company(
         &txn,

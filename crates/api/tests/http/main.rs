@@ -9,6 +9,7 @@ mod app_labels;
 mod auth;
 mod balancing;
 mod clusters;
+mod concurrency;
 mod contract;
 mod fleet_alerts;
 mod geofencing;
