@@ -1,5 +1,6 @@
 //! relais' HTTP surfaces: the Dashboard API under `/dashboard/`, authentication under `/auth/`,
-//! and the operability endpoints. Shared machinery: [`envelope`], [`error`], [`extract`],
+//! and the operability endpoints. Shared machinery: [`envelope`], [`error`], [`extract`] (over
+//! [`input`]),
 //! [`pagination`], [`access`] and [`openapi`].
 
 pub mod access;
@@ -9,6 +10,7 @@ pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod haulers;
+pub mod input;
 pub mod multipart;
 pub mod net;
 pub mod openapi;
@@ -72,6 +74,7 @@ pub fn app(mut state: AppState) -> anyhow::Result<Router> {
         .layer(from_fn_with_state(state.clone(), dashboard_access_log))
         .layer(from_fn_with_state(state.clone(), access::authenticate))
         .layer(from_fn_with_state(state.clone(), ops::measure))
+        .layer(from_fn_with_state(body_limit, extract::keep_json_body))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn(move |req, next| ops::timeout(limit, req, next)))
         .layer(CatchPanicLayer::custom(|_| {
