@@ -12,10 +12,10 @@ use axum::body::Bytes;
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request, State};
-use axum::response::IntoResponse;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::response::IntoResponse;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
@@ -129,12 +129,10 @@ pub async fn keep_json_body(
                 .to_ascii_lowercase()
                 .starts_with("application/json")
         });
-    let small = req
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|length| length > 0 && length <= limit);
+    // The length announced (Content-Length); a streamed body of unknown length is left alone.
+    let small = axum::body::HttpBody::size_hint(req.body())
+        .upper()
+        .is_some_and(|length| length > 0 && length <= limit as u64);
     if !(json && small) {
         return next.run(req).await;
     }

@@ -283,7 +283,8 @@ impl<'de, 'a> Deserializer<'de> for Strict<'a> {
             }
             Value::Object(map) => {
                 let mut map = MapDeserializer::new(
-                    map.iter().map(|(key, item)| (key.as_str(), self.child(item))),
+                    map.iter()
+                        .map(|(key, item)| (key.as_str(), self.child(item))),
                 );
                 let out = visitor.visit_map(&mut map)?;
                 map.end()?;
@@ -383,7 +384,8 @@ impl<'de, 'a> Deserializer<'de> for Strict<'a> {
             Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
             Value::Object(map) if map.len() == 1 => {
                 visitor.visit_enum(MapAccessDeserializer::new(MapDeserializer::new(
-                    map.iter().map(|(key, item)| (key.as_str(), self.child(item))),
+                    map.iter()
+                        .map(|(key, item)| (key.as_str(), self.child(item))),
                 )))
             }
             _ => Err(self.invalid(&OneOf(variants))),
@@ -398,10 +400,7 @@ impl<'de, 'a> Deserializer<'de> for Strict<'a> {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_ignored_any<V: Visitor<'de>>(
-        self,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         visitor.visit_unit()
     }
 
@@ -637,9 +636,7 @@ impl Kind {
             }
             "a list" | "a sequence" => Kind::List,
             "a JSON object" | "a map" => Kind::Object,
-            _ if name.contains("date and time") || name.starts_with("DateTime") => {
-                Kind::DateTime
-            }
+            _ if name.contains("date and time") || name.starts_with("DateTime") => Kind::DateTime,
             _ if name.contains("date string") || name == "NaiveDate" => Kind::Date,
             _ if name.contains("time string") || name == "NaiveTime" => Kind::Time,
             _ if name.contains("UUID") || name == "Uuid" => Kind::Uuid,
@@ -718,7 +715,11 @@ fn scrub(message: &str) -> String {
 }
 
 /// The field at fault and its problem, for one failed read of `T` from `value`.
-pub fn describe<T: DeserializeOwned>(value: &Value, mode: Mode, failure: &Failure) -> (String, String) {
+pub fn describe<T: DeserializeOwned>(
+    value: &Value,
+    mode: Mode,
+    failure: &Failure,
+) -> (String, String) {
     let message = failure.message.as_str();
     let field = display(&failure.path);
     let named = |prefix: &str| {
@@ -747,7 +748,10 @@ pub fn describe<T: DeserializeOwned>(value: &Value, mode: Mode, failure: &Failur
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         if let Some((got, expected)) = rest.split_once(", expected ") {
-            return (field, format!("must be {}, not {}", friendly(expected), given(got)));
+            return (
+                field,
+                format!("must be {}, not {}", friendly(expected), given(got)),
+            );
         }
     }
     for prefix in ["invalid value: ", "invalid length "] {
@@ -773,7 +777,11 @@ pub fn describe<T: DeserializeOwned>(value: &Value, mode: Mode, failure: &Failur
 }
 
 /// What the field at `path` expects, learned from the type's refusal of a boolean there.
-fn expected_at<T: DeserializeOwned>(value: &Value, mode: Mode, path: &[Step]) -> Option<(Kind, String)> {
+fn expected_at<T: DeserializeOwned>(
+    value: &Value,
+    mode: Mode,
+    path: &[Step],
+) -> Option<(Kind, String)> {
     if path.is_empty() || path.contains(&Step::Unknown) {
         return None;
     }

@@ -23,6 +23,7 @@ mod operability;
 mod organizational_units;
 mod partner;
 mod pricing;
+mod request_input;
 mod roles;
 mod stations;
 mod stocks;
