@@ -3,7 +3,9 @@
 use crate::common::TestApp;
 use relais_api::ApiSettings;
 use relais_domain::Permission;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -17,6 +19,93 @@ async fn readiness_fails_when_the_database_is_gone() {
     let app = TestApp::new().await;
     app.db.clone().close().await.unwrap();
     app.get("/readyz").send().await.fails(503, -50);
+}
+
+#[tokio::test]
+async fn an_outage_answers_503_at_once_not_500() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    app.get("/dashboard/roles?lang=en")
+        .token(&admin)
+        .send()
+        .await
+        .ok();
+    app.db.clone().close().await.unwrap();
+    let start = Instant::now();
+    // The token is resolved first, then the handler's own queries: both answer 503 -50.
+    let reply = app
+        .get("/dashboard/roles?lang=en")
+        .token(&admin)
+        .send()
+        .await;
+    reply.fails(503, -50);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    app.post("/auth/login")
+        .json(json!({"email": "admin@relais.test", "password": "x"}))
+        .send()
+        .await
+        .fails(503, -50);
+}
+
+// PostgreSQL only: the server refuses the test database's connections, then takes them again.
+#[tokio::test]
+async fn a_postgresql_outage_answers_503_and_the_server_recovers_by_itself() {
+    let Ok(server) = std::env::var("RELAIS_TEST_DATABASE_URL") else {
+        return;
+    };
+    if !server.starts_with("postgres") {
+        return;
+    }
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let roles = "/dashboard/roles?lang=en";
+    app.get(roles).token(&admin).send().await.ok();
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_database() AS name",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let name: String = row.try_get("", "name").unwrap();
+    let operator = relais_store::connect(&server, 1).await.unwrap();
+    let outage = |allow: bool| {
+        let (operator, name) = (&operator, &name);
+        async move {
+            operator
+                .execute_unprepared(&format!(
+                    "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {allow}"
+                ))
+                .await
+                .unwrap();
+            if !allow {
+                operator
+                    .execute_unprepared(&format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                    ))
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    outage(false).await;
+    let start = Instant::now();
+    let reply = app.get(roles).token(&admin).send().await;
+    let elapsed = start.elapsed();
+    outage(true).await;
+    reply.fails(503, -50);
+    // Within the pool's acquire timeout (3 s), not a TCP timeout.
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    // Back: the pool opens new connections by itself.
+    app.get(roles).token(&admin).send().await.ok();
+    operator.close().await.ok();
 }
 
 #[tokio::test]
