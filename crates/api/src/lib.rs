@@ -56,6 +56,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     openapi::finish(api)
 }
 
+/// The OpenAPI document as `relais openapi` prints it and `openapi.json` keeps it: the same
+/// bytes at every run. utoipa keeps extensions (`x-permission`, ...) in a `HashMap`, whose
+/// order changes from one process to the next; going through `serde_json::Value`, whose
+/// objects are sorted by key, makes the text depend on the API alone.
+pub fn openapi_json() -> serde_json::Result<String> {
+    let value = serde_json::to_value(openapi())?;
+    serde_json::to_string_pretty(&value)
+}
+
 /// The whole application, ready to serve.
 pub fn app(mut state: AppState) -> anyhow::Result<Router> {
     let (router, api) = routes().split_for_parts();

@@ -148,6 +148,35 @@ async fn metrics_count_requests_by_route_and_status() {
 }
 
 #[tokio::test]
+async fn metrics_answer_the_content_type_the_document_declares() {
+    let app = TestApp::new().await;
+    let served = app.get("/metrics").send().await;
+    assert_eq!(served.status, 200);
+    let document = app.get("/openapi.json").send().await.body;
+    let declared = document["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+        .as_object()
+        .expect("content of /metrics");
+    let declared: Vec<&String> = declared.keys().collect();
+    assert_eq!(
+        declared,
+        [served.headers["content-type"].to_str().unwrap()],
+        "served vs documented"
+    );
+    assert!(served.text.ends_with("# EOF\n"), "OpenMetrics text");
+}
+
+#[test]
+fn the_openapi_document_is_the_same_text_at_every_serialization() {
+    // Separate documents hash their extension maps differently, as separate runs would.
+    let texts: Vec<String> = (0..4)
+        .map(|_| relais_api::openapi_json().unwrap())
+        .collect();
+    for text in &texts[1..] {
+        assert!(text == &texts[0], "two serializations differ");
+    }
+}
+
+#[tokio::test]
 async fn unknown_routes_and_methods_answer_in_the_envelope() {
     let app = TestApp::new().await;
     app.get("/nowhere").send().await.fails(404, -3);
