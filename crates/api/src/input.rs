@@ -746,13 +746,14 @@ pub fn describe<T: DeserializeOwned>(
     if let Some(field) = named("duplicate field `") {
         return (field, "is given more than once".into());
     }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        if let Some((got, expected)) = rest.split_once(", expected ") {
-            return (
-                field,
-                format!("must be {}, not {}", friendly(expected), given(got)),
-            );
-        }
+    if let Some((got, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return (
+            field,
+            format!("must be {}, not {}", friendly(expected), given(got)),
+        );
     }
     for prefix in ["invalid value: ", "invalid length "] {
         if let Some((_, expected)) = message

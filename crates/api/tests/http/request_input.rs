@@ -378,7 +378,5 @@ async fn shape_errors_say_what_the_field_must_be_in_plain_words() {
         problems(&reply.body, "reason"),
         ["`reason` goes in the query string, not the body"]
     );
-    for text in [&reply.text] {
-        plain_words(text);
-    }
+    plain_words(&reply.text);
 }
