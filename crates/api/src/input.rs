@@ -842,3 +842,175 @@ pub fn control_characters_in<'a>(
     }
     found.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Address {
+        city: String,
+        postcode: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Color {
+        Red,
+        Blue,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        name: String,
+        day: chrono::NaiveDate,
+        at: chrono::DateTime<chrono::Utc>,
+        color: Color,
+        count: i16,
+        address: Address,
+        #[serde(deserialize_with = "crate::extract::required_nullable")]
+        note: Option<String>,
+        tags: Vec<String>,
+        optional: Option<i64>,
+    }
+
+    fn fields(err: &ApiError) -> Vec<(&str, &str)> {
+        err.fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v[0].as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn every_missing_field_is_named_and_only_those() {
+        let err = decode::<Sample>(&serde_json::json!({"count": 1}), Mode::Json).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Malformed);
+        let names: Vec<&str> = fields(&err).iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            names,
+            ["address", "at", "color", "day", "name", "note", "tags"]
+        );
+        // Inside an object given, its own missing fields.
+        let err = decode::<Sample>(
+            &serde_json::json!({"name": "n", "day": "2026-12-01", "at": "2026-12-01T08:00:00Z",
+                "color": "red", "count": 1, "address": {}, "note": null, "tags": []}),
+            Mode::Json,
+        )
+        .unwrap_err();
+        assert_eq!(
+            fields(&err),
+            [
+                ("address.city", "is required"),
+                ("address.postcode", "is required")
+            ]
+        );
+    }
+
+    #[test]
+    fn shapes_are_said_in_plain_words() {
+        let ok = serde_json::json!({"name": "n", "day": "2026-12-01", "at": "2026-12-01T08:00:00Z",
+            "color": "red", "count": 1, "address": {"city": "c", "postcode": "p"}, "note": null,
+            "tags": []});
+        assert!(decode::<Sample>(&ok, Mode::Json).is_ok());
+        for (field, value, problem) in [
+            (
+                "day",
+                serde_json::json!("2026-12-01T08:00:00Z"),
+                "must be a date, YYYY-MM-DD (e.g. 2026-12-01)",
+            ),
+            (
+                "at",
+                serde_json::json!("2026-12-01"),
+                "must be a date-time in RFC 3339 form, e.g. 2026-12-01T08:00:00Z",
+            ),
+            (
+                "color",
+                serde_json::json!("green"),
+                "must be `red` or `blue`",
+            ),
+            (
+                "color",
+                serde_json::json!(3),
+                "must be one of `red`, `blue`, not a number",
+            ),
+            (
+                "count",
+                serde_json::json!(70000),
+                "must be an integer from -32768 to 32767",
+            ),
+            (
+                "count",
+                serde_json::json!("1"),
+                "must be an integer from -32768 to 32767, not a string",
+            ),
+            (
+                "address",
+                serde_json::json!(["c", "p"]),
+                "must be a JSON object, not a list",
+            ),
+            (
+                "tags",
+                serde_json::json!("a"),
+                "must be a list, not a string",
+            ),
+        ] {
+            let mut body = ok.clone();
+            body[field] = value;
+            let err = decode::<Sample>(&body, Mode::Json).unwrap_err();
+            assert_eq!(fields(&err), [(field, problem)], "{field}");
+        }
+        let err = decode::<Sample>(&serde_json::json!([1, 2]), Mode::Json).unwrap_err();
+        assert_eq!(
+            fields(&err),
+            [("body", "must be a JSON object, not a list")]
+        );
+    }
+
+    #[test]
+    fn texts_are_read_as_the_field_asks() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Form {
+            flag: bool,
+            count: Option<i64>,
+            day: chrono::NaiveDate,
+        }
+        let form = texts([
+            ("flag".to_owned(), "true".to_owned()),
+            ("count".to_owned(), "".to_owned()),
+            ("day".to_owned(), "2026-12-01".to_owned()),
+        ]);
+        let read: Form = decode(&form, Mode::Text).unwrap();
+        assert!(read.flag && read.count.is_none());
+        let form = texts([
+            ("flag".to_owned(), "yes".to_owned()),
+            ("day".to_owned(), "2026-12-01".to_owned()),
+        ]);
+        let err = decode::<Form>(&form, Mode::Text).unwrap_err();
+        assert_eq!(fields(&err), [("flag", "must be `true` or `false`")]);
+    }
+
+    #[test]
+    fn control_characters_are_found_with_their_path() {
+        let found =
+            control_characters(&serde_json::json!({"a": ["ok\t\n", "x\u{0}"], "b\u{7}": 1}));
+        assert_eq!(
+            found,
+            [
+                (
+                    "a[1]".to_owned(),
+                    "must not contain the NUL character (U+0000)".to_owned()
+                ),
+                (
+                    "b\\u{7}".to_owned(),
+                    "the key must not contain control characters (found U+0007)".to_owned()
+                ),
+            ]
+        );
+    }
+}
