@@ -129,6 +129,14 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
+        if err.is_unavailable() {
+            // An outage or a lock that stayed taken: the request may succeed later.
+            tracing::warn!(error = %err, "database unavailable");
+            return ApiError::new(
+                ErrorCode::Unavailable,
+                "the database is unavailable, retry later",
+            );
+        }
         match err {
             StoreError::Conflict { field } => {
                 ApiError::new(ErrorCode::Conflict, format!("{field} already exists"))

@@ -7,12 +7,15 @@
 //! constraints -11/422.
 
 use crate::error::{ApiError, ErrorCode};
+use crate::input::{self, Mode, friendly};
 use axum::body::Bytes;
+use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::response::IntoResponse;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
@@ -70,20 +73,13 @@ where
     }
 }
 
-/// Deserialize JSON, naming the field at fault when it fails.
+/// Read a JSON body into `T`: the document first (syntax, keys given twice), then its shape
+/// (a struct must be an object; every missing field named), then its texts (no control
+/// characters); see [`crate::input`].
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::new(ErrorCode::Malformed, format!("invalid JSON: {inner}"))
-        } else {
-            shape_error(&path, &inner.to_string())
-        }
-    })?;
-    de.end()
-        .map_err(|e| ApiError::new(ErrorCode::Malformed, format!("invalid JSON: {e}")))?;
+    let document = input::read_json(bytes)?;
+    let value = input::decode::<T>(&document, Mode::Json)?;
+    input::refuse_control_characters(input::control_characters(&document))?;
     Ok(value)
 }
 
@@ -97,11 +93,71 @@ where
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        let value: T = serde_path_to_error::deserialize(de)
-            .map_err(|err| shape_error(&err.path().to_string(), &err.inner().to_string()))?;
+        let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
+            let pairs = form_urlencoded::parse(query.as_bytes()).into_owned();
+            let document = input::texts(pairs);
+            let err = input::explain::<T>(&document, Mode::Text, err.into());
+            in_the_query_not_the_body(err, parts)
+        })?;
+        let pairs: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
+        input::refuse_control_characters(input::control_characters_in(
+            pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
+        ))?;
         check(&value)?;
         Ok(ValidQuery(value))
     }
+}
+
+/// The JSON body of a request, kept by [`keep_json_body`] for the errors of the query.
+#[derive(Clone)]
+struct KeptBody(Bytes);
+
+/// Keep a handle on a JSON body (a shared buffer, not a copy of the bytes) where
+/// [`ValidQuery`] can see it: when a parameter that goes in the query string is missing and
+/// the body carries a key of that name, the error says where it goes.
+pub async fn keep_json_body(
+    State(limit): State<usize>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let json = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    // The length announced (Content-Length); a streamed body of unknown length is left alone.
+    let small = axum::body::HttpBody::size_hint(req.body())
+        .upper()
+        .is_some_and(|length| length > 0 && length <= limit as u64);
+    if !(json && small) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return ApiError::new(ErrorCode::Malformed, "the body could not be read").into_response();
+    };
+    parts.extensions.insert(KeptBody(bytes.clone()));
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+fn in_the_query_not_the_body(mut err: ApiError, parts: &Parts) -> ApiError {
+    let Some(KeptBody(bytes)) = parts.extensions.get::<KeptBody>() else {
+        return err;
+    };
+    let Ok(serde_json::Value::Object(body)) = serde_json::from_slice(bytes) else {
+        return err;
+    };
+    for (field, problems) in err.fields.iter_mut() {
+        if body.contains_key(field) && problems.iter().any(|p| p == "is required") {
+            *problems = vec![format!("`{field}` goes in the query string, not the body")];
+        }
+    }
+    err
 }
 
 impl<S, T> FromRequestParts<S> for ValidPath<T>
@@ -112,62 +168,28 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if let Ok(params) = RawPathParams::from_request_parts(parts, state).await {
+            input::refuse_control_characters(input::control_characters_in(params.iter()))?;
+        }
         let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map_err(|rejection| match &rejection {
                 PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
-                    axum::extract::path::ErrorKind::ParseErrorAtKey {
+                    ErrorKind::ParseErrorAtKey {
                         key, expected_type, ..
                     } => ApiError::new(ErrorCode::Malformed, "invalid path parameter")
                         .with_field(key.as_str(), format!("must be {}", friendly(expected_type))),
-                    _ => ApiError::new(ErrorCode::Malformed, e.body_text()),
+                    ErrorKind::DeserializeError { key, message, .. } => {
+                        ApiError::new(ErrorCode::Malformed, "invalid path parameter")
+                            .with_field(key.as_str(), message.as_str())
+                    }
+                    _ => ApiError::new(ErrorCode::Malformed, "invalid path parameter"),
                 },
                 _ => ApiError::internal(rejection.body_text()),
             })?;
         check(&value)?;
         Ok(ValidPath(value))
     }
-}
-
-fn friendly(rust_type: &str) -> &str {
-    match rust_type {
-        "i64" | "i32" | "u64" | "u32" => "an integer",
-        "uuid::Uuid" | "Uuid" => "a UUID",
-        other => other,
-    }
-}
-
-/// Serde reports a missing field at the path of its parent, with the field's name in
-/// backquotes; the error names the full path instead.
-pub(crate) fn shape_error(path: &str, message: &str) -> ApiError {
-    let named = |prefix: &str| {
-        message
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(|name| match path {
-                "." | "" => name.to_owned(),
-                // For an unknown field the path already ends with it.
-                full if full == name || full.ends_with(&format!(".{name}")) => full.to_owned(),
-                parent => format!("{parent}.{name}"),
-            })
-    };
-    let (field, problem) = if let Some(field) = named("missing field `") {
-        (field, "is required".to_owned())
-    } else if let Some(field) = named("unknown field `") {
-        (field, "is not a known field".to_owned())
-    } else {
-        let field = if path == "." {
-            "body".to_owned()
-        } else {
-            path.to_owned()
-        };
-        (field, message.to_owned())
-    };
-    ApiError::new(
-        ErrorCode::Malformed,
-        "the request does not have the expected shape",
-    )
-    .with_field(field, problem)
 }
 
 /// Run the declared constraints of `value`.

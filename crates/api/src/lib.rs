@@ -1,5 +1,6 @@
 //! relais' HTTP surfaces: the Dashboard API under `/dashboard/`, authentication under `/auth/`,
-//! and the operability endpoints. Shared machinery: [`envelope`], [`error`], [`extract`],
+//! and the operability endpoints. Shared machinery: [`envelope`], [`error`], [`extract`] (over
+//! [`input`]),
 //! [`pagination`], [`access`] and [`openapi`].
 
 pub mod access;
@@ -9,6 +10,7 @@ pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod haulers;
+pub mod input;
 pub mod multipart;
 pub mod net;
 pub mod openapi;
@@ -54,6 +56,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     openapi::finish(api)
 }
 
+/// The OpenAPI document as `relais openapi` prints it and `openapi.json` keeps it: the same
+/// bytes at every run. utoipa keeps extensions (`x-permission`, ...) in a `HashMap`, whose
+/// order changes from one process to the next; going through `serde_json::Value`, whose
+/// objects are sorted by key, makes the text depend on the API alone.
+pub fn openapi_json() -> serde_json::Result<String> {
+    let value = serde_json::to_value(openapi())?;
+    serde_json::to_string_pretty(&value)
+}
+
 /// The whole application, ready to serve.
 pub fn app(mut state: AppState) -> anyhow::Result<Router> {
     let (router, api) = routes().split_for_parts();
@@ -73,6 +84,7 @@ pub fn app(mut state: AppState) -> anyhow::Result<Router> {
         .layer(from_fn_with_state(state.clone(), dashboard_access_log))
         .layer(from_fn_with_state(state.clone(), access::authenticate))
         .layer(from_fn_with_state(state.clone(), ops::measure))
+        .layer(from_fn_with_state(body_limit, extract::keep_json_body))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn(move |req, next| ops::timeout(limit, req, next)))
         .layer(CatchPanicLayer::custom(|_| {

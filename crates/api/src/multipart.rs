@@ -10,13 +10,12 @@
 //! wrong type) -10/400, broken constraints -11/422.
 
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{check, shape_error};
+use crate::extract::check;
+use crate::input::{self, Mode};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
-use serde::Deserializer;
-use serde::de::value::{Error as DeError, MapDeserializer};
-use serde::de::{self, DeserializeOwned, IntoDeserializer, Unexpected, Visitor};
+use serde::de::DeserializeOwned;
 use std::collections::HashSet;
 use validator::Validate;
 
@@ -91,106 +90,18 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-/// Deserialize named text fields, naming the field at fault when it fails.
+/// Deserialize named text fields, naming every field at fault when it fails (see
+/// [`crate::input`]: texts read in [`Mode::Text`], control characters refused).
 pub fn parse_fields<T: DeserializeOwned>(fields: Vec<(String, String)>) -> Result<T, ApiError> {
-    let de = MapDeserializer::<_, DeError>::new(
+    let refused = input::control_characters_in(
         fields
-            .into_iter()
-            .map(|(name, text)| (name, TextField(text))),
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
     );
-    serde_path_to_error::deserialize(de)
-        .map_err(|err| shape_error(&err.path().to_string(), &err.inner().to_string()))
-}
-
-/// The text of one field, read according to the type asked for.
-struct TextField(String);
-
-impl<'de> IntoDeserializer<'de, DeError> for TextField {
-    type Deserializer = Self;
-
-    fn into_deserializer(self) -> Self {
-        self
-    }
-}
-
-impl TextField {
-    fn parse<N: std::str::FromStr>(&self, expected: &'static str) -> Result<N, DeError> {
-        self.0
-            .trim()
-            .parse()
-            .map_err(|_| de::Error::invalid_value(Unexpected::Str(&self.0), &expected))
-    }
-}
-
-macro_rules! numbers {
-    ($($method:ident => $visit:ident: $ty:ty, $expected:literal;)*) => {
-        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-            visitor.$visit(self.parse::<$ty>($expected)?)
-        })*
-    };
-}
-
-impl<'de> Deserializer<'de> for TextField {
-    type Error = DeError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_string(self.0)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let text = self.0.trim();
-        if text.is_empty() || text == "null" {
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
-        }
-    }
-
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.0.trim() {
-            "true" => visitor.visit_bool(true),
-            "false" => visitor.visit_bool(false),
-            _ => Err(de::Error::invalid_value(
-                Unexpected::Str(&self.0),
-                &"`true` or `false`",
-            )),
-        }
-    }
-
-    numbers! {
-        deserialize_i8 => visit_i8: i8, "an integer";
-        deserialize_i16 => visit_i16: i16, "an integer";
-        deserialize_i32 => visit_i32: i32, "an integer";
-        deserialize_i64 => visit_i64: i64, "an integer";
-        deserialize_u8 => visit_u8: u8, "a non-negative integer";
-        deserialize_u16 => visit_u16: u16, "a non-negative integer";
-        deserialize_u32 => visit_u32: u32, "a non-negative integer";
-        deserialize_u64 => visit_u64: u64, "a non-negative integer";
-        deserialize_f32 => visit_f32: f32, "a number";
-        deserialize_f64 => visit_f64: f64, "a number";
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        visitor.visit_enum(self.0.into_deserializer())
-    }
-
-    serde::forward_to_deserialize_any! {
-        i128 u128 char str string bytes byte_buf unit unit_struct seq tuple tuple_struct map
-        struct identifier ignored_any
-    }
+    let document = input::texts(fields);
+    let value = input::decode::<T>(&document, Mode::Text)?;
+    input::refuse_control_characters(refused)?;
+    Ok(value)
 }
 
 #[cfg(test)]

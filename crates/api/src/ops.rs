@@ -140,12 +140,19 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text exposition.
+/// What `/metrics` answers, as served and as documented. The body is prometheus_client's
+/// encoding, which is OpenMetrics 1.0 text (`# EOF` at the end, counters sampled as `_total`
+/// under a `# TYPE` line without it): saying `text/plain; version=0.0.4` would claim a format
+/// the body does not strictly follow. Prometheus (since 2.5), VictoriaMetrics, Grafana Alloy
+/// and the OpenTelemetry collector read OpenMetrics natively.
+pub const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Prometheus text exposition (OpenMetrics).
 #[utoipa::path(get, path = "/metrics", tag = "Operations",
     summary = "Metrics",
-    description = "Prometheus text format: requests by route and status, latency histogram, database pool.",
+    description = "OpenMetrics text (Prometheus scrapes it as is): requests by route and status, latency histogram, database pool.",
     extensions(("x-permission" = json!(public()))),
-    responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
+    responses((status = 200, description = "Metrics", body = String, content_type = METRICS_CONTENT_TYPE)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let (open, idle) = relais_store::db::pool_stats(&state.db);
     state.metrics.pool_open.set(open.into());
@@ -154,14 +161,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Err(err) = encode(&mut body, &state.metrics.registry) {
         return ApiError::internal(err).into_response();
     }
-    (
-        [(
-            CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        body,
-    )
-        .into_response()
+    ([(CONTENT_TYPE, METRICS_CONTENT_TYPE)], body).into_response()
 }
 
 /// Unknown routes answer in the envelope.

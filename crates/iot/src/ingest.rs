@@ -15,7 +15,7 @@ use relais_store::network_vehicles;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -170,7 +170,7 @@ pub async fn handle_message(
 ) -> Result<Outcome> {
     let route = Route::parse(prefix, topic).ok_or(IngestError::UnknownTopic)?;
     // Parse before touching the database: malformed payloads cost nothing.
-    let txn = db.begin().await?;
+    let txn = relais_store::db::begin_write(db).await?;
     let outcome = match route {
         Route::Vehicle(serial, VehicleTopic::Telemetry) => {
             telemetry(&txn, &serial, parse(payload)?).await?

@@ -236,7 +236,7 @@ async fn open(config: &Config) -> anyhow::Result<relais_store::Db> {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Openapi => {
-            println!("{}", relais_api::openapi().to_pretty_json()?);
+            println!("{}", relais_api::openapi_json()?);
         }
         Command::Migrate => {
             open(&config).await?;

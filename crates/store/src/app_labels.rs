@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    QueryFilter, QueryOrder, Set, SqlErr,
 };
 use std::collections::HashMap;
 
@@ -118,7 +118,7 @@ pub async fn create(
     db: &DatabaseConnection,
     new: NewAppLabel,
 ) -> Result<(app_label::Model, billing::Model)> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let label = app_label::ActiveModel {
         name: Set(new.name),
@@ -194,7 +194,7 @@ pub async fn update_billing(
     id: i64,
     change: BillingChange,
 ) -> Result<billing::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     existing(&txn, id).await?;
     let current = billing::Entity::find_by_id(id).one(&txn).await?;
     let fresh = current.is_none();

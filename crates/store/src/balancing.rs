@@ -16,7 +16,7 @@ use relais_domain::money;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -213,7 +213,7 @@ pub async fn update(
 /// Remove cluster `cluster_id` from the balancing of open network `network_id`, with the
 /// discount routes it is on. A decommissioned cluster can be removed.
 pub async fn delete(db: &DatabaseConnection, network_id: i64, cluster_id: i64) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     networks::open(&txn, network_id).await?;
     row(&txn, network_id, cluster_id)
         .await?

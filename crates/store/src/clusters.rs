@@ -18,7 +18,7 @@ use relais_domain::geometry::Shape;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -594,7 +594,7 @@ pub async fn taken_serials(
 /// is a conflict on `serial`: check [`taken_serials`] first to name the station) and their
 /// spots numbered from 1, all at once.
 pub async fn create(db: &DatabaseConnection, new: NewCluster) -> Result<cluster::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     networks::open(&txn, new.network_id).await?;
     let now = Utc::now();
     let cluster = cluster::ActiveModel {

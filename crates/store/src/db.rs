@@ -1,32 +1,70 @@
 //! Connecting to the database and bringing its schema up to date.
 
 use crate::migration::Migrator;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
 pub type Db = DatabaseConnection;
 
+/// How long a request waits for a pooled connection (or for a new one to be opened) before
+/// the store reports the database unavailable: short, so that an outage answers 503 at once
+/// instead of holding every request for the length of a TCP timeout.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long SQLite waits for the write lock before giving up. Writers queue on this lock
+/// (see [`begin_write`]), so it bounds the queue, not one write.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Connect to `url` (`sqlite://path?mode=rwc` or `postgres://...`). SQLite runs in WAL mode
 /// with foreign keys enforced and a busy timeout, so that readers never block the writer.
-pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sea_orm::DbErr> {
+pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
+    connect_with(url, max_connections, ACQUIRE_TIMEOUT).await
+}
+
+/// [`connect`] with another acquire timeout.
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<Db, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
+    // SeaORM hands `connect_timeout` to the pool as its acquire timeout too: both the same.
     options
         .max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
         });
     }
     let db = Database::connect(options).await?;
     Ok(db)
+}
+
+/// Begin a transaction that will write. Every write transaction of the store starts here.
+///
+/// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken up front, waiting for it under
+/// the busy timeout. A deferred transaction (`BEGIN`) starts as a reader and must upgrade at
+/// its first write; when another connection wrote in between, SQLite cannot let it wait
+/// (its snapshot is stale) and fails at once with `SQLITE_BUSY` (5) or `SQLITE_BUSY_SNAPSHOT`
+/// (517), which concurrent requests saw as 500 "database is locked". On PostgreSQL, row locks
+/// and MVCC make the default the right choice.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Apply every pending migration.

@@ -1,6 +1,6 @@
 //! Errors the store reports to its callers.
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -34,6 +34,41 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    /// Whether the failure says the database cannot be reached or is too busy now (not that
+    /// the request is wrong nor that the code is): worth retrying later, a 503 not a 500.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Db(err) if unavailable(err))
+    }
+}
+
+/// Connection failures (pool timeout or closed, refused or broken connections), PostgreSQL's
+/// "connection exception" and "operator intervention" states, and SQLite's lock timeouts.
+pub fn unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(db) => db.code().is_some_and(|code| {
+                    // PostgreSQL SQLSTATE 08xxx, 57P01..57P03 (shutdown, cannot connect now);
+                    // SQLite 5 (BUSY), 6 (LOCKED), 261, 517 (extended BUSY codes).
+                    code.starts_with("08")
+                        || code.starts_with("57P0")
+                        || matches!(code.as_ref(), "5" | "6" | "261" | "517")
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
 
 /// Turn a unique-constraint violation into a conflict naming `field`, other errors unchanged.
 pub(crate) fn conflict_on(field: &'static str) -> impl Fn(DbErr) -> StoreError {

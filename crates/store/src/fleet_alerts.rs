@@ -20,7 +20,7 @@ use relais_domain::alerts::{AlertSeverity, AlertType};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -250,7 +250,7 @@ pub async fn resolve(
     user_id: i64,
 ) -> std::result::Result<Vec<fleet_alert::Model>, ResolveError> {
     use fleet_alert::Column as C;
-    let txn = db.begin().await.map_err(StoreError::from)?;
+    let txn = crate::db::begin_write(db).await.map_err(StoreError::from)?;
     let alerts = fleet_alert::Entity::find()
         .filter(C::Id.is_in(ids.iter().copied()))
         .order_by_asc(C::Id)

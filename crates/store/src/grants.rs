@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use relais_domain::{Grant, Permission};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -204,7 +204,7 @@ pub async fn put(
     what: Granted,
     terms: GrantTerms,
 ) -> Result<user_grant::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(unit_id) = terms.unit_id
         && units::get(&txn, unit_id).await?.is_none()
     {

@@ -11,7 +11,7 @@ use relais_domain::maintenance::{MaintenanceSeverity, MaintenanceTargetType};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use std::collections::HashMap;
 
@@ -214,7 +214,7 @@ pub struct NewMaintenance {
 /// Open a maintenance on a target (not decommissioned; its network open). A vehicle gets the
 /// status `maintenance`.
 pub async fn open(db: &DatabaseConnection, new: NewMaintenance) -> Result<maintenance::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let target = target(&txn, new.kind, new.target_id, "target_id").await?;
     crate::networks::open(&txn, target.network_id).await?;
     if target.decommissioned {
@@ -275,7 +275,7 @@ pub async fn close(
     closed_by: i64,
     at: DateTime<Utc>,
 ) -> Result<maintenance::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let found = get(&txn, id).await?;
     crate::networks::open(&txn, found.network_id).await?;
     if found.closed_at.is_some() {

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -227,7 +227,7 @@ pub async fn set_model_settings(
     auto_light: bool,
     speed_mode: Option<i16>,
 ) -> Result<u64> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     networks::open(&txn, network_id).await?;
     known_model(&txn, model_id).await?;
     let now = Utc::now();
@@ -258,7 +258,7 @@ pub async fn set_model_guarantees(
 ) -> Result<()> {
     let guarantee = stored(guarantee, "guarantee")?;
     let pre_auth = stored(pre_auth, "pre_auth")?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     networks::open(&txn, network_id).await?;
     known_model(&txn, model_id).await?;
     upsert(&txn, network_id, model_id, Utc::now(), |row| {
@@ -284,7 +284,7 @@ pub async fn set_speed_settings(
     network_id: i64,
     speeds: SpeedSettings,
 ) -> Result<u64> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     networks::open(&txn, network_id).await?;
     network::ActiveModel {
         id: Set(network_id),
@@ -318,7 +318,7 @@ pub async fn set_speed_settings(
 /// everything, so it supersedes every pending settings command of those vehicles.
 /// Returns how many commands were queued.
 pub async fn reset_settings(db: &DatabaseConnection, network_id: i64) -> Result<u64> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let network = networks::open(&txn, network_id).await?;
     let speeds = SpeedSettings::from(&network);
     let models: HashMap<i64, nvm::Model> = nvm::Entity::find()

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, NotSet, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, NotSet, QueryFilter, QueryOrder, Set,
 };
 
 /// How long an invite code stays redeemable.
@@ -44,7 +44,7 @@ pub async fn create_account(
     email: &str,
 ) -> Result<(partner_company::Model, user::Model)> {
     let email = relais_domain::credentials::normalize_email(email);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if user::Entity::find()
         .filter(user::Column::Email.eq(email.clone()))
         .one(&txn)

@@ -14,7 +14,7 @@ use relais_domain::pricing::{HourOfDay, PricingRule, TimeOfWeek, WeeklyWindow, o
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 
 /// A rule refused because it would overlap another rule of its network.
@@ -142,7 +142,7 @@ fn values(model: &mut pricing_rule::ActiveModel, rule: &PricingRule) -> Result<(
 
 /// Add a rule to open network `network_id`, unless it overlaps one of its rules.
 pub async fn create(db: &DatabaseConnection, network_id: i64, rule: &PricingRule) -> Result<Saved> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     lock_open_network(&txn, network_id).await?;
     if let Some(found) = overlap(&txn, network_id, &rule.window, None).await? {
         return Ok(Err(found));
@@ -163,7 +163,7 @@ pub async fn create(db: &DatabaseConnection, network_id: i64, rule: &PricingRule
 /// Replace rule `id` (which stays on its network), unless it would overlap another rule of its
 /// network.
 pub async fn update(db: &DatabaseConnection, id: i64, rule: &PricingRule) -> Result<Saved> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, id).await?;
     lock_open_network(&txn, current.network_id).await?;
     if let Some(found) = overlap(&txn, current.network_id, &rule.window, Some(id)).await? {
@@ -182,7 +182,7 @@ pub async fn update(db: &DatabaseConnection, id: i64, rule: &PricingRule) -> Res
 
 /// Delete rule `id` of an open network.
 pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, id).await?;
     lock_open_network(&txn, current.network_id).await?;
     pricing_rule::Entity::delete_by_id(id).exec(&txn).await?;

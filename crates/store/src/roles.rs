@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use relais_domain::Permission;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -71,7 +70,7 @@ pub async fn create(
     key: &str,
     permissions: &BTreeSet<Permission>,
 ) -> Result<Role> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let model = role::ActiveModel {
         key: Set(key.to_owned()),
         created_at: Set(Utc::now()),
@@ -92,7 +91,7 @@ pub async fn update(
     to_add: &BTreeSet<Permission>,
     to_remove: &BTreeSet<Permission>,
 ) -> Result<Role> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let model = role::Entity::find()
         .filter(role::Column::Key.eq(key))
         .one(&txn)

@@ -6,7 +6,7 @@ use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 /// The station `id` with its cluster (whose network gives the scope).
@@ -41,7 +41,7 @@ pub async fn decommission(
     id: i64,
     at: DateTime<Utc>,
 ) -> Result<Decommissioned> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (station, cluster) = with_cluster(&txn, id).await?;
     crate::networks::open(&txn, cluster.network_id).await?;
     if station.decommissioned_at.is_some() {

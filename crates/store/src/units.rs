@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use relais_domain::UnitScope;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -170,7 +170,7 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<Option<Unit>> {
 }
 
 pub async fn create(db: &DatabaseConnection, name: &str, contents: &UnitContents) -> Result<Unit> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let cluster_networks = check_contents(&txn, contents).await?;
     let now = Utc::now();
     let model = ou::ActiveModel {
@@ -201,7 +201,7 @@ pub async fn update(
     name: &str,
     contents: &UnitContents,
 ) -> Result<Unit> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = ou::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -237,7 +237,7 @@ pub async fn update(
 /// Delete unit `id`, refused while any grant (live or not) still refers to it: a grant's
 /// history must keep saying where it applied.
 pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if ou::Entity::find_by_id(id).one(&txn).await?.is_none() {
         return Err(StoreError::NotFound {
             entity: "organizational unit",

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -447,7 +447,7 @@ pub async fn decommission(
     id: i64,
     how: Decommission,
 ) -> Result<vehicle::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let vehicle = get(&txn, id).await?;
     if vehicle.decommissioned_at.is_some() {
         return Err(StoreError::Rule(format!(
@@ -483,7 +483,7 @@ pub async fn change_network(
     id: i64,
     network_id: i64,
 ) -> Result<vehicle::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let vehicle = get(&txn, id).await?;
     if vehicle.decommissioned_at.is_some() {
         return Err(StoreError::Rule(format!(

@@ -40,6 +40,43 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(companies::router())
         .merge(contacts::router())
         .merge(truckers::router())
+        .route_layer(axum::middleware::from_fn(refuse_control_characters))
+}
+
+/// DRF's words for a refused character (its `ProhibitNullCharactersValidator` for NUL), where
+/// the Dashboard refuses the same characters (see `crate::input`).
+fn control_character_error(text: &str) -> Option<&'static str> {
+    let c = text.chars().find(|c| crate::input::forbidden(*c))?;
+    Some(if c == '\0' {
+        "Null characters are not allowed."
+    } else {
+        "Control characters are not allowed."
+    })
+}
+
+/// 400 naming the path or query parameter that holds a refused character, before any handler
+/// reads it (PostgreSQL cannot store nor compare NUL).
+async fn refuse_control_characters(
+    params: axum::extract::RawPathParams,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let query = req.uri().query().unwrap_or_default();
+    let mut errors = BTreeMap::new();
+    let path = params.iter().map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let query = form_urlencoded::parse(query.as_bytes()).into_owned();
+    for (name, value) in path.chain(query) {
+        if let Some(message) = control_character_error(&name).or(control_character_error(&value)) {
+            errors
+                .entry(name.escape_debug().to_string())
+                .or_insert_with(|| vec![message.to_owned()]);
+        }
+    }
+    if errors.is_empty() {
+        next.run(req).await
+    } else {
+        PartnerError::Fields(errors).into_response()
+    }
 }
 
 /// The route templates of this surface, split into segments (`{pk}` matches any segment).
@@ -339,6 +376,20 @@ impl Fields {
         let value: Value = serde_json::from_slice(body).map_err(|e| {
             PartnerError::Detail(StatusCode::BAD_REQUEST, format!("JSON parse error - {e}"))
         })?;
+        let refused: BTreeMap<String, Vec<String>> = crate::input::control_characters(&value)
+            .into_iter()
+            .map(|(field, problem)| {
+                let message = if problem.contains("NUL") {
+                    "Null characters are not allowed."
+                } else {
+                    "Control characters are not allowed."
+                };
+                (field, vec![message.to_owned()])
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Err(PartnerError::Fields(refused));
+        }
         match value {
             Value::Object(obj) => Ok(Fields {
                 obj,

@@ -3,7 +3,9 @@
 use crate::common::TestApp;
 use relais_api::ApiSettings;
 use relais_domain::Permission;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -17,6 +19,93 @@ async fn readiness_fails_when_the_database_is_gone() {
     let app = TestApp::new().await;
     app.db.clone().close().await.unwrap();
     app.get("/readyz").send().await.fails(503, -50);
+}
+
+#[tokio::test]
+async fn an_outage_answers_503_at_once_not_500() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    app.get("/dashboard/roles?lang=en")
+        .token(&admin)
+        .send()
+        .await
+        .ok();
+    app.db.clone().close().await.unwrap();
+    let start = Instant::now();
+    // The token is resolved first, then the handler's own queries: both answer 503 -50.
+    let reply = app
+        .get("/dashboard/roles?lang=en")
+        .token(&admin)
+        .send()
+        .await;
+    reply.fails(503, -50);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    app.post("/auth/login")
+        .json(json!({"email": "admin@relais.test", "password": "x"}))
+        .send()
+        .await
+        .fails(503, -50);
+}
+
+// PostgreSQL only: the server refuses the test database's connections, then takes them again.
+#[tokio::test]
+async fn a_postgresql_outage_answers_503_and_the_server_recovers_by_itself() {
+    let Ok(server) = std::env::var("RELAIS_TEST_DATABASE_URL") else {
+        return;
+    };
+    if !server.starts_with("postgres") {
+        return;
+    }
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let roles = "/dashboard/roles?lang=en";
+    app.get(roles).token(&admin).send().await.ok();
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_database() AS name",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let name: String = row.try_get("", "name").unwrap();
+    let operator = relais_store::connect(&server, 1).await.unwrap();
+    let outage = |allow: bool| {
+        let (operator, name) = (&operator, &name);
+        async move {
+            operator
+                .execute_unprepared(&format!(
+                    "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {allow}"
+                ))
+                .await
+                .unwrap();
+            if !allow {
+                operator
+                    .execute_unprepared(&format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                    ))
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    outage(false).await;
+    let start = Instant::now();
+    let reply = app.get(roles).token(&admin).send().await;
+    let elapsed = start.elapsed();
+    outage(true).await;
+    reply.fails(503, -50);
+    // Within the pool's acquire timeout (3 s), not a TCP timeout.
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    // Back: the pool opens new connections by itself.
+    app.get(roles).token(&admin).send().await.ok();
+    operator.close().await.ok();
 }
 
 #[tokio::test]
@@ -56,6 +145,35 @@ async fn metrics_count_requests_by_route_and_status() {
         "{text}"
     );
     assert!(text.contains("relais_db_pool_connections"), "{text}");
+}
+
+#[tokio::test]
+async fn metrics_answer_the_content_type_the_document_declares() {
+    let app = TestApp::new().await;
+    let served = app.get("/metrics").send().await;
+    assert_eq!(served.status, 200);
+    let document = app.get("/openapi.json").send().await.body;
+    let declared = document["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+        .as_object()
+        .expect("content of /metrics");
+    let declared: Vec<&String> = declared.keys().collect();
+    assert_eq!(
+        declared,
+        [served.headers["content-type"].to_str().unwrap()],
+        "served vs documented"
+    );
+    assert!(served.text.ends_with("# EOF\n"), "OpenMetrics text");
+}
+
+#[test]
+fn the_openapi_document_is_the_same_text_at_every_serialization() {
+    // Separate documents hash their extension maps differently, as separate runs would.
+    let texts: Vec<String> = (0..4)
+        .map(|_| relais_api::openapi_json().unwrap())
+        .collect();
+    for text in &texts[1..] {
+        assert!(text == &texts[0], "two serializations differ");
+    }
 }
 
 #[tokio::test]
