@@ -8,6 +8,8 @@
 //! as many permits as the machine has cores: excess work waits its turn, FIFO, in the caller's
 //! future, costing a few bytes. The permit moves into the blocking task, so work whose caller
 //! went away (a client hanging up, the request timeout) still holds its permit until it ends.
+//! `scripts/load-cpu.sh` times `/healthz` while label sheets render; `scripts/load-logins.sh`
+//! measures memory under bursts of failed logins.
 
 use crate::state::AppState;
 use std::sync::Arc;
