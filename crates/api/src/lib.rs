@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod blocking;
 pub mod dashboard;
 pub mod envelope;
 pub mod error;

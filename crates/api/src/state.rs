@@ -2,6 +2,7 @@
 
 use crate::access::RuleTable;
 use crate::auth::throttle::LoginThrottle;
+use crate::blocking::CpuPool;
 use crate::ops::Metrics;
 use object_store::ObjectStore;
 use relais_store::Db;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub settings: Arc<ApiSettings>,
     pub metrics: Arc<Metrics>,
     pub throttle: Arc<LoginThrottle>,
+    /// The permits for CPU-bound work (`blocking::cpu`), one per core.
+    pub cpu: CpuPool,
     pub rules: Arc<RuleTable>,
     /// The ERP third parties are imported from; `None` when none is configured.
     pub erp: Option<Arc<dyn relais_erp::Erp>>,
@@ -53,6 +56,7 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             throttle: Arc::new(LoginThrottle::default()),
+            cpu: CpuPool::sized_to_cores(),
             rules: Arc::new(RuleTable::default()),
             erp: None,
         }

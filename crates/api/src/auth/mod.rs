@@ -3,6 +3,7 @@
 pub mod throttle;
 
 use crate::access::{Authorized, authenticated, public};
+use crate::blocking;
 use crate::envelope::{Done, Envelope, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::ValidJson;
@@ -99,7 +100,7 @@ pub struct EffectivePermission {
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/auth/login", tag = "Authentication",
     summary = "Sign in",
-    description = "Exchange an email and a password for an API token. Failed attempts are counted per email and per client address; past the limit the answer is 429 with `Retry-After`.",
+    description = "Exchange an email and a password for an API token. Attempts are throttled per email and client address, per client address, and per email (docs/security.md, \"Sign-in throttling\"); past a limit the answer is 429 with `Retry-After`.",
     request_body = LoginRequest,
     extensions(("x-permission" = json!(public()))),
     responses(
@@ -114,34 +115,35 @@ pub async fn login(
     ValidJson(body): ValidJson<LoginRequest>,
 ) -> ApiResult<Json<Envelope<LoginResponse>>> {
     let email = normalize_email(&body.email);
-    let address = address.0.as_deref();
-    if let Err(wait) = state.throttle.check(&email, address) {
-        let mut err = ApiError::new(
-            ErrorCode::TooManyAttempts,
-            "too many failed sign-in attempts; try again later",
-        );
-        err.retry_after = Some(wait);
-        return Err(err);
-    }
+    // Counted before the (slow) verification, in one step with the check: see `throttle`.
+    let attempt = state
+        .throttle
+        .begin(&email, address.0.as_deref())
+        .map_err(|refused| {
+            tracing::info!(limit = refused.limit, "sign-in throttled");
+            let mut err = ApiError::new(
+                ErrorCode::TooManyAttempts,
+                "too many failed sign-in attempts; try again later",
+            );
+            err.retry_after = Some(refused.retry_after);
+            err
+        })?;
     let user = relais_store::users::find_by_email(&state.db, &email).await?;
     let password = body.password;
-    // Verify even for an unknown email, against a fixed hash, so timing does not tell
-    // which emails have an account.
-    let hash = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| UNKNOWN_USER_HASH.clone());
-    let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let verified = blocking::cpu(&state, move || {
+        // Verify even for an unknown email, against a fixed hash, so timing does not tell
+        // which emails have an account.
+        verify_password(&password, hash.as_deref().unwrap_or(&UNKNOWN_USER_HASH))
+    })
+    .await;
     let Some(user) = user.filter(|_| verified) else {
-        state.throttle.failed(&email, address);
         return Err(ApiError::new(
             ErrorCode::BadCredentials,
             "wrong email or password",
         ));
     };
-    state.throttle.succeeded(&email);
+    state.throttle.succeeded(attempt);
     if user.blocked {
         return Err(ApiError::new(
             ErrorCode::AccountBlocked,
@@ -160,7 +162,8 @@ pub async fn login(
     }))
 }
 
-/// The hash of a random password nobody knows, verified against when the email is unknown.
+/// The hash of a random password nobody knows, verified against when the email is unknown
+/// (made on first use, in the CPU pool).
 static UNKNOWN_USER_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password(&uuid::Uuid::new_v4().to_string()));
 

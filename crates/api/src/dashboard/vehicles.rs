@@ -26,6 +26,7 @@
 //!   parking and stock; both are written to the vehicle's events.
 
 use crate::access::{Authorized, read, write};
+use crate::blocking;
 use crate::envelope::{Envelope, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{CommaSeparated, ValidJson, ValidPath, ValidQuery, language, unique_id_list};
@@ -91,8 +92,11 @@ fn binary(content_type: &'static str, bytes: Vec<u8>) -> Response {
     ([(CONTENT_TYPE, content_type)], bytes).into_response()
 }
 
-fn png(serial: &str) -> ApiResult<Response> {
-    let image = labels::qr_png(&labels::qr_content(serial)).map_err(ApiError::internal)?;
+async fn png(state: &AppState, serial: &str) -> ApiResult<Response> {
+    let content = labels::qr_content(serial);
+    let image = blocking::cpu(state, move || labels::qr_png(&content))
+        .await
+        .map_err(ApiError::internal)?;
     Ok(binary("image/png", image))
 }
 
@@ -627,8 +631,11 @@ pub async fn get_decommissioned_vehicles(
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30)", body = ErrorBody),
         (status = 422, description = "Serial not matching `^[a-zA-Z0-9]{6,10}$` (-11)", body = ErrorBody)))]
-pub async fn generate_qr_code(ValidQuery(query): ValidQuery<SerialQuery>) -> ApiResult<Response> {
-    png(&query.serial)
+pub async fn generate_qr_code(
+    State(state): State<AppState>,
+    ValidQuery(query): ValidQuery<SerialQuery>,
+) -> ApiResult<Response> {
+    png(&state, &query.serial).await
 }
 
 /// Generate vehicle QR code sheet
@@ -644,14 +651,18 @@ pub async fn generate_qr_code(ValidQuery(query): ValidQuery<SerialQuery>) -> Api
         (status = 403, description = "Missing permission (-30)", body = ErrorBody),
         (status = 422, description = "Invalid prefix, size, or serials too long (-11)", body = ErrorBody)))]
 pub async fn generate_qr_code_sheet(
+    State(state): State<AppState>,
     ValidQuery(query): ValidQuery<SheetQuery>,
 ) -> ApiResult<Response> {
-    let pdf = labels::sheet_pdf(
-        &query.prefix,
-        query.begin_id,
-        query.width_in_cm,
-        query.height_in_cm,
-    )
+    let pdf = blocking::cpu(&state, move || {
+        labels::sheet_pdf(
+            &query.prefix,
+            query.begin_id,
+            query.width_in_cm,
+            query.height_in_cm,
+        )
+    })
+    .await
     .map_err(|err| match err {
         LabelError::BadSide { field } => ApiError::field(field, err.to_string()),
         LabelError::TooSmall => ApiError::field("width_in_cm", err.to_string())
@@ -774,7 +785,7 @@ pub async fn get_vehicle_qr_code(
     ValidPath(path): ValidPath<VehiclePath>,
 ) -> ApiResult<Response> {
     let vehicle = relais_store::vehicles::get(&state.db, path.id).await?;
-    png(&vehicle.serial)
+    png(&state, &vehicle.serial).await
 }
 
 /// Change vehicle network

@@ -1,7 +1,8 @@
 //! Signing in and out, token forms, and refusals of callers.
 
-use crate::common::{PASSWORD, TestApp};
+use crate::common::{PASSWORD, Reply, TestApp};
 use chrono::{Duration, Utc};
+use relais_api::ApiSettings;
 use relais_domain::Permission;
 use serde_json::json;
 
@@ -70,6 +71,148 @@ async fn repeated_failures_are_throttled_with_retry_after() {
     // Another account is not held back by it.
     app.user("bob@relais.test").await;
     login(&app, "bob@relais.test", PASSWORD).await.ok();
+}
+
+/// A fresh application that takes the client address from `X-Forwarded-For`, so that a test
+/// can sign in from several addresses.
+async fn behind_a_proxy() -> TestApp {
+    TestApp::with_settings(ApiSettings {
+        trust_forwarded_for: true,
+        ..ApiSettings::default()
+    })
+    .await
+}
+
+async fn login_as(app: &TestApp, address: &str, email: &str, password: &str) -> Reply {
+    app.post("/auth/login")
+        .header("x-forwarded-for", address)
+        .json(json!({"email": email, "password": password}))
+        .send()
+        .await
+}
+
+/// Send the attempts all at once; the answers' statuses counted, and every 429 checked for a
+/// `Retry-After` of at most `max_wait` seconds.
+async fn burst(
+    app: &TestApp,
+    attempts: &[(String, String, &str)],
+    max_wait: u64,
+) -> (usize, usize) {
+    let tasks: Vec<_> = attempts
+        .iter()
+        .map(|(address, email, password)| {
+            app.post("/auth/login")
+                .header("x-forwarded-for", address)
+                .json(json!({"email": email, "password": password}))
+                .spawn()
+        })
+        .collect();
+    let (mut refused, mut throttled) = (0, 0);
+    for task in tasks {
+        let reply: Reply = task.await.expect("login task");
+        match reply.status.as_u16() {
+            401 => {
+                reply.fails(401, -21);
+                refused += 1;
+            }
+            429 => {
+                reply.fails(429, -23);
+                let wait: u64 = reply.headers["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=max_wait).contains(&wait), "Retry-After: {wait}");
+                throttled += 1;
+            }
+            _ => panic!("unexpected answer: {}", reply.text),
+        }
+    }
+    (refused, throttled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_wrong_passwords_get_exactly_the_pair_limit() {
+    let app = behind_a_proxy().await;
+    app.user("ann@relais.test").await;
+    let attempts: Vec<_> = (0..60)
+        .map(|_| ("198.51.100.1".into(), "ann@relais.test".into(), "guess"))
+        .collect();
+    // Counted before the verification, atomically: not one more than the limit gets through.
+    assert_eq!(burst(&app, &attempts, 180).await, (5, 55));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_spray_from_one_address_stops_at_the_address_limit() {
+    let app = behind_a_proxy().await;
+    let attempts: Vec<_> = (0..24)
+        .map(|i| {
+            (
+                "198.51.100.1".into(),
+                format!("user{i}@relais.test"),
+                "guess",
+            )
+        })
+        .collect();
+    assert_eq!(burst(&app, &attempts, 45).await, (20, 4));
+    // Another address is not held back by it.
+    login_as(&app, "198.51.100.2", "user0@relais.test", "guess")
+        .await
+        .fails(401, -21);
+}
+
+#[tokio::test]
+async fn the_owner_signs_in_from_elsewhere_while_an_attacker_is_throttled() {
+    let app = behind_a_proxy().await;
+    app.user("ann@relais.test").await;
+    let attacker: Vec<_> = (0..10)
+        .map(|_| ("198.51.100.1".into(), "ann@relais.test".into(), "guess"))
+        .collect();
+    assert_eq!(burst(&app, &attacker, 180).await, (5, 5));
+    login_as(&app, "198.51.100.1", "ann@relais.test", PASSWORD)
+        .await
+        .fails(429, -23);
+    login_as(&app, "192.0.2.10", "ann@relais.test", PASSWORD)
+        .await
+        .ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_addresses_slow_an_account_down_but_not_its_owner() {
+    let app = behind_a_proxy().await;
+    app.user("ann@relais.test").await;
+    login_as(&app, "192.0.2.10", "ann@relais.test", PASSWORD)
+        .await
+        .ok();
+    let botnet: Vec<_> = (0..24)
+        .map(|i| (format!("198.51.100.{i}"), "ann@relais.test".into(), "guess"))
+        .collect();
+    // Ten attempts on the account from anywhere, then a delay between attempts.
+    assert_eq!(burst(&app, &botnet, 1).await, (10, 14));
+    // The owner's address, which signed in before, does not wait for it.
+    login_as(&app, "192.0.2.10", "ann@relais.test", PASSWORD)
+        .await
+        .ok();
+}
+
+#[tokio::test]
+async fn a_success_clears_the_failures_of_its_account_and_address() {
+    let app = TestApp::new().await;
+    app.user("ann@relais.test").await;
+    for _ in 0..4 {
+        login(&app, "ann@relais.test", "guess")
+            .await
+            .fails(401, -21);
+    }
+    login(&app, "ann@relais.test", PASSWORD).await.ok();
+    for _ in 0..5 {
+        login(&app, "ann@relais.test", "guess")
+            .await
+            .fails(401, -21);
+    }
+    login(&app, "ann@relais.test", PASSWORD)
+        .await
+        .fails(429, -23);
 }
 
 #[tokio::test]

@@ -403,6 +403,17 @@ impl Call<'_> {
     }
 
     pub async fn send(self) -> Reply {
+        let (router, request) = self.into_request();
+        exchange(router, request).await
+    }
+
+    /// Send it on a task of its own, to run concurrently with others.
+    pub fn spawn(self) -> tokio::task::JoinHandle<Reply> {
+        let (router, request) = self.into_request();
+        tokio::spawn(exchange(router, request))
+    }
+
+    fn into_request(self) -> (Router, Request<Body>) {
         let mut builder = Request::builder().method(self.method).uri(&self.path);
         if let Some(token) = &self.token {
             builder = builder.header("authorization", format!("Bearer {token}"));
@@ -417,26 +428,24 @@ impl Call<'_> {
             None => builder.body(Body::empty()),
         }
         .expect("request");
-        let response = self
-            .app
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            text,
-        }
+        (self.app.router.clone(), request)
+    }
+}
+
+async fn exchange(router: Router, request: Request<Body>) -> Reply {
+    let response = router.oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
     }
 }
 

@@ -366,9 +366,36 @@ async fn shape_errors_say_what_the_field_must_be_in_plain_words() {
     let reply = app.post("/auth/login").json(json!({})).send().await;
     reply.fails(400, -10).names("email").names("password");
 
-    // A query parameter sent in the body is told where it goes.
+    // A query parameter sent in the body is told where it goes (on a vehicle that exists: the
+    // declared object is checked first).
+    let vehicle = {
+        use sea_orm::{ActiveModelTrait, Set};
+        let network = app.network("Lyon").await;
+        let model = relais_store::entity::vehicle_model::ActiveModel {
+            name: Set("Input bike".into()),
+            kind: Set("bike".into()),
+            manufacturer: Set("Acme".into()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        relais_store::entity::vehicle::ActiveModel {
+            serial: Set("INPUT01".into()),
+            network_id: Set(network),
+            model_id: Set(model.id),
+            created_at: Set(chrono::Utc::now()),
+            status: Set("available".into()),
+            locked: Set(true),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap()
+        .id
+    };
     let reply = app
-        .post("/dashboard/vehicles/1/decommission")
+        .post(&format!("/dashboard/vehicles/{vehicle}/decommission"))
         .token(&admin)
         .json(json!({"reason": "sold"}))
         .send()

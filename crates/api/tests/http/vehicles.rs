@@ -927,3 +927,42 @@ async fn a_timeline_page_never_splits_entries_of_one_date() {
     assert_eq!(page2["items"].as_array().unwrap().len(), 2);
     assert!(page2["next_before_date"].is_null());
 }
+
+/// Label sheets are built off the async workers: on a runtime of one thread, a sheet built
+/// inline keeps every other request (and this test's timer) waiting until it is done, about
+/// two seconds for this size in a debug build; built aside, the pauses stay near 10 ms (the
+/// bound leaves room for a busy machine).
+#[tokio::test]
+async fn the_server_answers_while_label_sheets_render() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let sheets: Vec<_> = (0..4)
+        .map(|i| {
+            app.get(&format!(
+                "/dashboard/vehicles/qr-code-sheet?prefix=SXB&begin_id={}&width_in_cm=200&height_in_cm=200",
+                i * 10_000
+            ))
+            .token(&admin)
+            .spawn()
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let (mut probes, mut longest) = (0, std::time::Duration::ZERO);
+    while sheets.iter().any(|s| !s.is_finished()) {
+        let start = std::time::Instant::now();
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        app.get("/healthz").send().await;
+        longest = longest.max(start.elapsed());
+        probes += 1;
+    }
+    let rendering = started.elapsed();
+    for sheet in sheets {
+        let reply = sheet.await.unwrap();
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply.text.starts_with("%PDF"));
+    }
+    assert!(
+        longest < std::time::Duration::from_millis(500),
+        "a 10 ms pause and /healthz took up to {longest:?} ({probes} probes in {rendering:?})"
+    );
+}
