@@ -47,7 +47,8 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
             "The API token alone, as the partner API takes it.",
         ))),
     );
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
+        let dashboard_style = path.starts_with("/dashboard/") || path.starts_with("/auth/");
         for operation in [
             &mut item.get,
             &mut item.post,
@@ -67,9 +68,12 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
                 .as_ref()
                 .is_some_and(|r| r.authentication != Authentication::None);
             if let Some(requirement) = &requirement
-                && requirement.authentication != Authentication::SurfaceToken
+                && dashboard_style
             {
                 standard_answers(operation, requirement);
+            }
+            if path.starts_with("/api/v4/") {
+                partner_bad_request(operation);
             }
             // An operation that declares its own security (a surface taking one header form
             // only) keeps it.
@@ -271,4 +275,42 @@ fn needs_in_words(requirement: &Requirement) -> Option<String> {
         ));
     }
     Some(text)
+}
+
+/// Every partner operation may answer 400: a control character in a path or query parameter
+/// (`{"parameter": ["Null characters are not allowed."]}`), field errors, or a body that is not
+/// JSON (`{"detail": "JSON parse error - ..."}`), in Django REST framework's shapes.
+fn partner_bad_request(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::schema::OneOfBuilder;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let description = operation
+        .responses
+        .responses
+        .get("400")
+        .and_then(|r| match r {
+            utoipa::openapi::RefOr::T(r) => Some(r.description.clone()),
+            utoipa::openapi::RefOr::Ref(_) => None,
+        })
+        .unwrap_or_else(|| {
+            "A path or query parameter holds a control character (`{\"parameter\": [\"Null \
+             characters are not allowed.\"]}`)"
+                .to_owned()
+        });
+    let schema = OneOfBuilder::new()
+        .item(Ref::from_schema_name("FieldErrors"))
+        .item(Ref::from_schema_name("Detail"))
+        .build();
+    let response = ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(utoipa::openapi::schema::Schema::OneOf(schema)))
+                .build(),
+        )
+        .build();
+    operation
+        .responses
+        .responses
+        .insert("400".to_owned(), response.into());
 }
