@@ -76,7 +76,6 @@ pub async fn of(
             .into_iter()
             .map(|(id, _, owner)| (id, owner))
             .collect(),
-        Object::VehicleSerial => HashMap::new(),
         Object::Stock => stock::Entity::find()
             .select_only()
             .column(stock::Column::Id)
@@ -210,23 +209,6 @@ async fn parkings(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i6
             (id, owner)
         })
         .collect())
-}
-
-/// The owner of each vehicle among `serials` that exists.
-pub async fn of_serials(
-    db: &impl ConnectionTrait,
-    serials: &[String],
-) -> Result<HashMap<String, Owner>> {
-    if serials.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(
-        vehicles(db, vehicle::Column::Serial.is_in(serials.iter().cloned()))
-            .await?
-            .into_iter()
-            .map(|(_, serial, owner)| (serial, owner))
-            .collect(),
-    )
 }
 
 /// Id, serial, network, spot, virtual parking.
