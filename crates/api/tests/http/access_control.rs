@@ -480,3 +480,74 @@ async fn head_is_served_as_get_without_a_body() {
         .await;
     assert_eq!(reply.status.as_u16(), 401);
 }
+
+/// A log writer the test reads back.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn every_mutation_writes_one_audit_line_refusals_included() {
+    let app = TestApp::new().await;
+    let w = app.world().await;
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .with_env_filter("relais::audit=info")
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_, reader) = app
+        .staff(
+            "reader@relais.test",
+            &[(Permission::NetworksManage, None, false)],
+        )
+        .await;
+    app.delete(&format!("/dashboard/speed-zones/{}", w.zone_n1))
+        .token(&w.admin)
+        .send()
+        .await
+        .ok();
+    app.delete(&format!("/dashboard/speed-zones/{}", w.zone_n2))
+        .token(&reader)
+        .send()
+        .await
+        .fails(403, -30);
+    // Reads write no audit line.
+    app.get(&format!("/dashboard/speed-zones?network_id={}", w.n1))
+        .token(&w.admin)
+        .send()
+        .await
+        .ok();
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("relais::audit"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("Delete speed zone"), "{}", lines[0]);
+    assert!(
+        lines[0].contains(&format!("id={}", w.zone_n1)),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("status=200"), "{}", lines[0]);
+    assert!(lines[1].contains("status=403"), "{}", lines[1]);
+    assert!(lines[1].contains("code=-30"), "{}", lines[1]);
+}

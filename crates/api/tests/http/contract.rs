@@ -429,13 +429,16 @@ async fn the_denial_matrix_derived_from_the_declarations_holds() {
         };
         let scoped =
             p["scope"]["by"] == "global" || objects.iter().any(|o| o["object"] != "network_part");
-        if scoped {
-            // Scoped to network 2 only.
+        // Lists filtered on networks, and per-cluster operations on a network, refuse a caller
+        // of another network too; a caller of another cluster gets them narrowed, not refused.
+        if scoped || p["scope"]["by"] == "networks_query" || !objects.is_empty() {
             let email = format!("n2-{checked}@relais.test");
             let (_, other) = app
                 .staff(&email, &[(permission, Some(unit_n2), write)])
                 .await;
             denied(send(other).await, "a caller of network 2");
+        }
+        if scoped {
             // Restricted to the other cluster of network 1.
             let unit = if cluster_of_objects == Some(w.cluster_a) {
                 unit_b
