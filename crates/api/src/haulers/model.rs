@@ -79,6 +79,14 @@ impl From<StoreError> for HaulerError {
                     format!("no such {entity}"),
                 )
             }
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "hauler API: database unavailable");
+                HaulerError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the service is unavailable, try again later",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "hauler API store error");
                 HaulerError::new(

@@ -201,6 +201,14 @@ impl From<StoreError> for PartnerError {
                 format!("An object with this {field} already exists."),
             ),
             StoreError::Rule(text) => PartnerError::Detail(StatusCode::BAD_REQUEST, text),
+            // An outage is no server error: the client may retry (Django REST framework's 503).
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "partner API: database unavailable");
+                PartnerError::Detail(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service temporarily unavailable, try again later.".into(),
+                )
+            }
             other => {
                 tracing::error!(error = %other, "partner API store error");
                 PartnerError::Detail(
