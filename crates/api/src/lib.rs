@@ -4,6 +4,7 @@
 //! [`pagination`], [`access`] and [`openapi`].
 
 pub mod access;
+pub mod access_log;
 pub mod auth;
 pub mod blocking;
 pub mod dashboard;

@@ -37,6 +37,8 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     pool_open: Gauge,
     pool_idle: Gauge,
+    /// Access-log rows dropped because the queue was full.
+    pub access_log_dropped: Counter,
 }
 
 impl Default for Metrics {
@@ -48,6 +50,12 @@ impl Default for Metrics {
         });
         let pool_open = Gauge::default();
         let pool_idle = Gauge::default();
+        let access_log_dropped = Counter::default();
+        registry.register(
+            "access_log_dropped_rows",
+            "Access-log rows dropped because the write queue was full",
+            access_log_dropped.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -74,6 +82,7 @@ impl Default for Metrics {
             latency,
             pool_open,
             pool_idle,
+            access_log_dropped,
         }
     }
 }

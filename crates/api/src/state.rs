@@ -1,6 +1,7 @@
 //! The state every handler shares.
 
 use crate::access::RuleTable;
+use crate::access_log::AccessLogQueue;
 use crate::auth::throttle::LoginThrottle;
 use crate::blocking::CpuPool;
 use crate::ops::Metrics;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub storage: Arc<dyn ObjectStore>,
     pub settings: Arc<ApiSettings>,
     pub metrics: Arc<Metrics>,
+    /// Where Dashboard requests leave their access-log row (written off the request path).
+    pub access_log: AccessLogQueue,
     pub throttle: Arc<LoginThrottle>,
     /// The permits for CPU-bound work (`blocking::cpu`), one per core.
     pub cpu: CpuPool,
@@ -49,12 +52,21 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state of a server on `db`; starts the access-log writer, so it must be called
+    /// within a Tokio runtime.
     pub fn new(db: Db, storage: Arc<dyn ObjectStore>, settings: ApiSettings) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let access_log = AccessLogQueue::start(
+            db.clone(),
+            crate::access_log::CAPACITY,
+            metrics.access_log_dropped.clone(),
+        );
         AppState {
             db,
             storage,
             settings: Arc::new(settings),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            access_log,
             throttle: Arc::new(LoginThrottle::default()),
             cpu: CpuPool::sized_to_cores(),
             rules: Arc::new(RuleTable::default()),

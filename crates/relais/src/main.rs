@@ -361,6 +361,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             None
         }
     };
+    let access_log = state.access_log.clone();
     let app = relais_api::app(state)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -375,6 +376,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if let Some(iot) = iot {
         iot.abort();
     }
+    // Every request served has its access-log row written before the process ends.
+    access_log.flush().await;
     tracing::info!("relais stopped");
     Ok(())
 }

@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::pagination::{Keyset, PageOf};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// One request, as recorded.
 #[derive(Debug, Clone)]
@@ -21,8 +21,12 @@ pub struct NewAccessLog {
     pub created_at: DateTime<Utc>,
 }
 
-pub async fn record(db: &DatabaseConnection, entry: NewAccessLog) -> Result<()> {
-    access_log::ActiveModel {
+/// Write `entries` in one INSERT.
+pub async fn record_many(db: &DatabaseConnection, entries: Vec<NewAccessLog>) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows = entries.into_iter().map(|entry| access_log::ActiveModel {
         user_id: Set(entry.user_id),
         target_path: Set(entry.target_path),
         verb: Set(entry.verb),
@@ -33,9 +37,8 @@ pub async fn record(db: &DatabaseConnection, entry: NewAccessLog) -> Result<()> 
         duration_ms: Set(entry.duration_ms),
         created_at: Set(entry.created_at),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    });
+    access_log::Entity::insert_many(rows).exec(db).await?;
     Ok(())
 }
 

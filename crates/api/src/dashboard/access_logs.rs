@@ -135,6 +135,9 @@ pub async fn get_access_logs(
     ValidQuery(page): ValidQuery<KeysetQuery>,
     ValidQuery(f): ValidQuery<AccessLogsFilter>,
 ) -> ApiResult<Paged<AccessLog>> {
+    // The log is written in batches off the request path: what is queued is written first,
+    // so the caller sees its own earlier requests.
+    state.access_log.flush().await;
     let filter = AccessLogFilter {
         date_min: f.date_min,
         date_max: f.date_max,

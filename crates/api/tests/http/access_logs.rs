@@ -259,3 +259,43 @@ async fn the_newest_come_first_by_default_as_documented() {
         .unwrap();
     assert_eq!(dir["schema"]["default"], "DESC");
 }
+
+#[tokio::test]
+async fn the_log_is_written_in_batches_off_the_request_path_and_drops_are_counted() {
+    use relais_api::access_log::AccessLogQueue;
+    use relais_store::access_logs::NewAccessLog;
+    let app = TestApp::new().await;
+    let dropped = prometheus_client::metrics::counter::Counter::default();
+    // A queue of 3 rows whose writer has not run yet (one thread, no await): 10 rows, 7 dropped.
+    let queue = AccessLogQueue::start(app.db.clone(), 3, dropped.clone());
+    for i in 0..10 {
+        queue.push(NewAccessLog {
+            user_id: None,
+            target_path: format!("/dashboard/batch/{i}"),
+            verb: "GET".into(),
+            user_agent: None,
+            ip: None,
+            http_code: 200,
+            knot_code: 0,
+            duration_ms: 1,
+            created_at: chrono::Utc::now(),
+        });
+    }
+    assert_eq!(queue.dropped(), 7);
+    queue.flush().await;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let rows = relais_store::entity::access_log::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3);
+    // The server's own counter is published.
+    let metrics = app.get("/metrics").send().await;
+    assert!(
+        metrics
+            .text
+            .contains("relais_access_log_dropped_rows_total"),
+        "{}",
+        metrics.text
+    );
+}
