@@ -39,25 +39,6 @@ pub enum Object {
 }
 
 impl Object {
-    pub const ALL: &'static [Object] = &[
-        Object::Network,
-        Object::NetworkPart,
-        Object::Cluster,
-        Object::Station,
-        Object::Spot,
-        Object::Vehicle,
-        Object::Stock,
-        Object::Maintenance,
-        Object::SpeedZone,
-        Object::VirtualParking,
-        Object::PricingRule,
-        Object::FleetAlert,
-        Object::OutOfOrder,
-        Object::HaulerConnection,
-        Object::OrganizationalUnit,
-        Object::AppLabel,
-    ];
-
     /// The object's name in messages ("no such vehicle").
     pub fn name(self) -> &'static str {
         match self {

@@ -194,7 +194,8 @@ async fn counts(
         .collect())
 }
 
-fn station_cluster() -> RelationDef {
+/// The join from a station to its cluster.
+pub(crate) fn station_cluster() -> RelationDef {
     station::Entity::belongs_to(cluster::Entity)
         .from(station::Column::ClusterId)
         .to(cluster::Column::Id)

@@ -10,18 +10,12 @@ use crate::entity::{
     speed_zone, spot, station, stock, vehicle, virtual_parking,
 };
 use crate::error::Result;
+use crate::networks::station_cluster;
 use relais_domain::{Object, Owner};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef,
 };
 use std::collections::HashMap;
-
-fn station_cluster() -> RelationDef {
-    station::Entity::belongs_to(cluster::Entity)
-        .from(station::Column::ClusterId)
-        .to(cluster::Column::Id)
-        .into()
-}
 
 fn spot_station() -> RelationDef {
     spot::Entity::belongs_to(station::Entity)
@@ -157,23 +151,21 @@ pub async fn of(
 }
 
 async fn stations(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i64, Owner>> {
-    Ok(station::Entity::find()
+    let rows = station::Entity::find()
         .select_only()
         .column(station::Column::Id)
         .column(cluster::Column::NetworkId)
         .column(station::Column::ClusterId)
         .join(JoinType::InnerJoin, station_cluster())
         .filter(station::Column::Id.is_in(ids))
-        .into_tuple::<(i64, i64, i64)>()
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, network, cluster)| (id, Owner::cluster(network, cluster)))
-        .collect())
+        .await?;
+    Ok(clustered(rows))
 }
 
 async fn spots(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i64, Owner>> {
-    Ok(spot::Entity::find()
+    let rows = spot::Entity::find()
         .select_only()
         .column(spot::Column::Id)
         .column(cluster::Column::NetworkId)
@@ -181,12 +173,17 @@ async fn spots(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i64, 
         .join(JoinType::InnerJoin, spot_station())
         .join(JoinType::InnerJoin, station_cluster())
         .filter(spot::Column::Id.is_in(ids))
-        .into_tuple::<(i64, i64, i64)>()
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
+        .await?;
+    Ok(clustered(rows))
+}
+
+/// Rows of (id, network, cluster), by id.
+fn clustered(rows: Vec<(i64, i64, i64)>) -> HashMap<i64, Owner> {
+    rows.into_iter()
         .map(|(id, network, cluster)| (id, Owner::cluster(network, cluster)))
-        .collect())
+        .collect()
 }
 
 async fn parkings(db: &impl ConnectionTrait, ids: Vec<i64>) -> Result<HashMap<i64, Owner>> {

@@ -15,16 +15,6 @@ impl Within {
         Within(networks.into_iter().map(|n| (n, None)).collect())
     }
 
-    /// The networks listed, whole or in part.
-    pub fn network_ids(&self) -> Vec<i64> {
-        self.0.iter().map(|(n, _)| *n).collect()
-    }
-
-    /// Whether some network is shown only in part.
-    pub fn is_partial(&self) -> bool {
-        self.0.iter().any(|(_, c)| c.is_some())
-    }
-
     /// The rows whose `network` and `cluster` columns lie within.
     pub fn condition(&self, network: impl ColumnTrait, cluster: impl ColumnTrait) -> Condition {
         self.condition_with(network, |clusters| {

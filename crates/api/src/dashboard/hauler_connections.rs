@@ -8,14 +8,15 @@
 //! takes them back.
 
 use crate::access::{Authorized, read, write};
+use crate::dashboard::users::may_grant;
 use crate::envelope::{Envelope, ok};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{CommaSeparated, ValidPath, ValidQuery};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use relais_domain::{Object, Permission};
+use relais_domain::{Object, Permission, UnitScope};
 use relais_store::entity::hauler_connection;
 use relais_store::haulers::Status;
 use serde::{Deserialize, Serialize};
@@ -196,25 +197,12 @@ pub async fn approve_hauler_connection(
 ) -> ApiResult<Json<Envelope<HaulerConnection>>> {
     // Approving grants the hauler's users what the approver must hold there (as granting does).
     let connection = relais_store::haulers::connection(&state.db, path.connection_id).await?;
-    let lacking: Vec<&str> = relais_store::haulers::GRANTED
-        .iter()
-        .filter(|p| {
-            !auth
-                .scope_of(**p, false)
-                .is_some_and(|s| s.reaches_network(connection.network_id))
-        })
-        .map(|p| p.key())
-        .collect();
-    if !lacking.is_empty() {
-        return Err(ApiError::new(
-            ErrorCode::PermissionDenied,
-            format!(
-                "approving gives the hauler's users what you must hold over the network; \
-                 lacking: {}",
-                lacking.join(", ")
-            ),
-        ));
-    }
+    // The place of the grants: the unit the approval makes, holding just the network.
+    let place = UnitScope {
+        networks: [connection.network_id].into(),
+        ..Default::default()
+    };
+    may_grant(&auth, Some(&place), &relais_store::haulers::GRANTED, false)?;
     let row =
         relais_store::haulers::approve(&state.db, path.connection_id, auth.user_id(), Utc::now())
             .await?;

@@ -234,7 +234,7 @@ async fn place(state: &AppState, unit_id: Option<i64>) -> ApiResult<Option<UnitS
 
 /// The granter must manage permissions there, and hold each of `permissions` (with write when
 /// `write`) there too.
-fn may_grant(
+pub(crate) fn may_grant(
     auth: &Authorized,
     place: Option<&UnitScope>,
     permissions: &[Permission],
