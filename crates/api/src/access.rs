@@ -258,6 +258,8 @@ impl RuleTable {
 pub struct Caller {
     pub user: user::Model,
     pub token: api_token::Model,
+    /// Every grant of the user, as [`relais_store::grants::effective`] reads them.
+    pub grants: Arc<Vec<Grant>>,
 }
 
 /// A token was presented but is not valid; remembered so that the refusal can say so.
@@ -334,9 +336,13 @@ pub fn presented_token(headers: &HeaderMap) -> Option<&str> {
 /// Resolve the caller of every request from its token, if it presents one.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if let Some(token) = presented_token(req.headers()) {
-        match relais_store::tokens::authenticate(&state.db, token, Utc::now()).await {
-            Ok(Some((token, user))) => {
-                req.extensions_mut().insert(Caller { user, token });
+        match state.callers.resolve(&state.db, token, Utc::now()).await {
+            Ok(Some(resolved)) => {
+                req.extensions_mut().insert(Caller {
+                    user: resolved.user.clone(),
+                    token: resolved.token.clone(),
+                    grants: resolved.grants.clone(),
+                });
             }
             Ok(None) => {
                 req.extensions_mut().insert(InvalidToken);
@@ -547,7 +553,7 @@ async fn resolve(
     input: &Input,
 ) -> Result<Authorized, ApiError> {
     let now = Utc::now();
-    let grants = Arc::new(relais_store::grants::effective(&state.db, caller.user.id).await?);
+    let grants = caller.grants.clone();
     if path.starts_with("/dashboard/")
         && Scope::resolve(&grants, Permission::DashboardAccess, false, now).is_none()
     {

@@ -7,6 +7,7 @@ pub mod access;
 pub mod access_log;
 pub mod auth;
 pub mod blocking;
+pub mod caller_cache;
 pub mod dashboard;
 pub mod envelope;
 pub mod error;

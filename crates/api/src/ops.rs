@@ -39,6 +39,9 @@ pub struct Metrics {
     pool_idle: Gauge,
     /// Access-log rows dropped because the queue was full.
     pub access_log_dropped: Counter,
+    /// Token lookups answered from the caller cache, and from the database.
+    pub caller_cache_hits: Counter,
+    pub caller_cache_misses: Counter,
 }
 
 impl Default for Metrics {
@@ -51,6 +54,18 @@ impl Default for Metrics {
         let pool_open = Gauge::default();
         let pool_idle = Gauge::default();
         let access_log_dropped = Counter::default();
+        let caller_cache_hits = Counter::default();
+        let caller_cache_misses = Counter::default();
+        registry.register(
+            "caller_cache_hits",
+            "Token lookups answered from memory",
+            caller_cache_hits.clone(),
+        );
+        registry.register(
+            "caller_cache_misses",
+            "Token lookups read from the database (first use, or after a security change)",
+            caller_cache_misses.clone(),
+        );
         registry.register(
             "access_log_dropped_rows",
             "Access-log rows dropped because the write queue was full",
@@ -83,6 +98,8 @@ impl Default for Metrics {
             pool_open,
             pool_idle,
             access_log_dropped,
+            caller_cache_hits,
+            caller_cache_misses,
         }
     }
 }

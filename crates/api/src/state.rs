@@ -4,6 +4,7 @@ use crate::access::RuleTable;
 use crate::access_log::AccessLogQueue;
 use crate::auth::throttle::LoginThrottle;
 use crate::blocking::CpuPool;
+use crate::caller_cache::CallerCache;
 use crate::ops::Metrics;
 use object_store::ObjectStore;
 use relais_store::Db;
@@ -44,6 +45,8 @@ pub struct AppState {
     /// Where Dashboard requests leave their access-log row (written off the request path).
     pub access_log: AccessLogQueue,
     pub throttle: Arc<LoginThrottle>,
+    /// Each token's caller and grants, kept in step with the database's security epoch.
+    pub callers: Arc<CallerCache>,
     /// The permits for CPU-bound work (`blocking::cpu`), one per core.
     pub cpu: CpuPool,
     pub rules: Arc<RuleTable>,
@@ -52,8 +55,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state of a server on `db`; starts the access-log writer, so it must be called
-    /// within a Tokio runtime.
+    /// The state of a server on `db`; starts the access-log writer and the follower of the
+    /// security epoch, so it must be called within a Tokio runtime.
     pub fn new(db: Db, storage: Arc<dyn ObjectStore>, settings: ApiSettings) -> Self {
         let metrics = Arc::new(Metrics::default());
         let access_log = AccessLogQueue::start(
@@ -61,8 +64,17 @@ impl AppState {
             crate::access_log::CAPACITY,
             metrics.access_log_dropped.clone(),
         );
+        let callers = Arc::new(CallerCache::new(
+            metrics.caller_cache_hits.clone(),
+            metrics.caller_cache_misses.clone(),
+        ));
+        tokio::spawn(crate::caller_cache::follow(
+            db.clone(),
+            Arc::downgrade(&callers),
+        ));
         AppState {
             db,
+            callers,
             storage,
             settings: Arc::new(settings),
             metrics,

@@ -1,6 +1,7 @@
 //! `relais`: the back office for shared-mobility operators and their logistics partners.
 
 mod admin_cli;
+mod check_cli;
 mod config;
 mod demo;
 mod hauler_cli;
@@ -76,6 +77,13 @@ enum Command {
         /// is printed once, when the dataset is loaded, and kept nowhere).
         #[arg(long)]
         reset_password: bool,
+    },
+    /// Recompute the maintained counters (a network's vehicles, stations and trips) from the
+    /// rows they count and compare; exits with status 1 on a difference.
+    Check {
+        /// Set the counters that differ to what was counted (and exit 0).
+        #[arg(long)]
+        repair: bool,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -243,6 +251,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
         }
         Command::Serve { demo, .. } => serve(config, demo).await?,
+        Command::Check { repair } => {
+            let db = open(&config).await?;
+            if !check_cli::run(&db, repair).await? {
+                std::process::exit(1);
+            }
+        }
         Command::Hauler {
             command: HaulerCommand::Create { name, email },
         } => {

@@ -4,8 +4,9 @@ use crate::entity::access_log;
 use crate::error::Result;
 use crate::pagination::{Keyset, PageOf};
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::extension::sqlite::SqliteExpr;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set};
 
 /// One request, as recorded.
 #[derive(Debug, Clone)]
@@ -77,21 +78,20 @@ pub async fn list(
     if let Some(v) = filter.user_id {
         query = query.filter(C::UserId.eq(v));
     }
+    let backend = db.get_database_backend();
     if let Some(v) = &filter.target_path {
-        query = query.filter(C::TargetPath.like(like_pattern("", v, "%")));
+        // Case-sensitive on both, and served by an index on both: PostgreSQL's LIKE with a
+        // pattern-ops btree, SQLite's GLOB (its LIKE ignores case and would not use it).
+        query = query.filter(match backend {
+            DbBackend::Sqlite => Expr::col(C::TargetPath).glob(format!("{}*", glob_literal(v))),
+            _ => Expr::col(C::TargetPath).like(like_pattern("", v, "%")),
+        });
     }
     if let Some(v) = &filter.verb {
         query = query.filter(C::Verb.eq(v.to_uppercase()));
     }
     if let Some(v) = &filter.user_agent {
-        // LOWER on both sides: LIKE is case-sensitive on PostgreSQL and not on SQLite.
-        query = query.filter(
-            Expr::expr(Func::lower(Expr::col(C::UserAgent))).like(like_pattern(
-                "%",
-                &v.to_lowercase(),
-                "%",
-            )),
-        );
+        query = query.filter(user_agent_contains(backend, v));
     }
     if let Some(v) = &filter.ip {
         query = query.filter(C::Ip.eq(v.as_str()));
@@ -109,6 +109,55 @@ pub async fn list(
         query = query.filter(C::KnotCode.lte(v));
     }
     Ok(keyset.fetch(db, query, C::Id, None).await?)
+}
+
+/// User agents containing `text` without regard to case, through the text index of each
+/// backend: PostgreSQL's `pg_trgm` index on `lower(user_agent)`, SQLite's FTS5 trigram table
+/// (`access_logs_search`). Trigrams need three characters: a shorter text is looked for by
+/// scanning, on both.
+fn user_agent_contains(backend: DbBackend, text: &str) -> sea_orm::Condition {
+    use access_log::Column as C;
+    let scan = || {
+        Expr::expr(Func::lower(Expr::col(C::UserAgent))).like(like_pattern(
+            "%",
+            &text.to_lowercase(),
+            "%",
+        ))
+    };
+    let condition = match backend {
+        DbBackend::Sqlite if text.chars().count() >= 3 => {
+            // An FTS5 phrase: the text between double quotes, its own quotes doubled.
+            let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+            Expr::col((access_log::Entity, C::Id)).in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(sea_orm::sea_query::Alias::new("rowid"))
+                    .from(sea_orm::sea_query::Alias::new("access_logs_search"))
+                    .and_where(
+                        Expr::col(sea_orm::sea_query::Alias::new("access_logs_search"))
+                            .matches(phrase),
+                    )
+                    .to_owned(),
+            )
+        }
+        _ => scan(),
+    };
+    sea_orm::Condition::all().add(condition)
+}
+
+/// `text` as a GLOB pattern that matches it literally (`*`, `?` and `[` bracketed).
+fn glob_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '*' | '?' | '[' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A LIKE pattern matching `text` literally between `before` and `after`: filters match text,

@@ -324,34 +324,30 @@ async fn named(
             .into_iter()
             .collect()
     }
-    let clusters: HashMap<i64, String> = cluster::Entity::find()
-        .filter(cluster::Column::Id.is_in(ids(&alerts, |a| a.cluster_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let stations: HashMap<i64, Option<String>> = station::Entity::find()
-        .filter(station::Column::Id.is_in(ids(&alerts, |a| a.station_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
-    let spots: HashMap<i64, i32> = spot::Entity::find()
-        .filter(spot::Column::Id.is_in(ids(&alerts, |a| a.spot_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.number))
-        .collect();
-    let vehicles: HashMap<i64, String> = vehicle::Entity::find()
-        .filter(vehicle::Column::Id.is_in(ids(&alerts, |a| a.vehicle_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v.serial))
-        .collect();
+    let clusters: HashMap<i64, String> =
+        crate::by_ids::<cluster::Entity>(db, cluster::Column::Id, ids(&alerts, |a| a.cluster_id))
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
+    let stations: HashMap<i64, Option<String>> =
+        crate::by_ids::<station::Entity>(db, station::Column::Id, ids(&alerts, |a| a.station_id))
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+    let spots: HashMap<i64, i32> =
+        crate::by_ids::<spot::Entity>(db, spot::Column::Id, ids(&alerts, |a| a.spot_id))
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.number))
+            .collect();
+    let vehicles: HashMap<i64, String> =
+        crate::by_ids::<vehicle::Entity>(db, vehicle::Column::Id, ids(&alerts, |a| a.vehicle_id))
+            .await?
+            .into_iter()
+            .map(|v| (v.id, v.serial))
+            .collect();
     let mut user_ids = ids(&alerts, |a| a.user_id);
     user_ids.extend(ids(&alerts, |a| a.resolved_by));
     let users: HashMap<i64, String> = user::Entity::find()

@@ -240,7 +240,9 @@ pub async fn put(
         }
         None => model.insert(&txn).await?,
     };
+    crate::security_epoch::raise(&txn).await?;
     txn.commit().await?;
+    crate::security_epoch::committed();
     Ok(saved)
 }
 
@@ -251,9 +253,13 @@ pub async fn remove(
     what: Granted,
     unit_id: Option<i64>,
 ) -> Result<bool> {
+    let txn = crate::db::begin_write(db).await?;
     let result = user_grant::Entity::delete_many()
         .filter(same_grant(user_id, what, unit_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
+    crate::security_epoch::raise(&txn).await?;
+    txn.commit().await?;
+    crate::security_epoch::committed();
     Ok(result.rows_affected > 0)
 }

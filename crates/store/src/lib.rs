@@ -17,6 +17,7 @@ pub mod grants;
 pub mod haulers;
 pub mod maintenances;
 pub mod migration;
+pub mod network_counters;
 pub mod network_settings;
 pub mod network_vehicles;
 pub mod networks;
@@ -28,11 +29,13 @@ pub mod partner;
 pub mod pricing;
 pub mod reference;
 pub mod roles;
+pub mod security_epoch;
 pub mod setup;
 pub mod stations;
 pub mod stocks;
 pub mod third_parties;
 pub mod tokens;
+pub mod trips;
 pub mod units;
 pub mod users;
 pub mod vehicles;
@@ -43,3 +46,16 @@ pub use error::StoreError;
 pub use pagination::{Keyset, PageOf, SortDir};
 pub use sea_orm::DatabaseConnection;
 pub use within::Within;
+
+/// The rows of `E` whose `column` is one of `ids`, in one query; none (and no query) for no ids.
+pub(crate) async fn by_ids<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    column: E::Column,
+    ids: Vec<i64>,
+) -> Result<Vec<E::Model>, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    E::find().filter(column.is_in(ids)).all(db).await
+}

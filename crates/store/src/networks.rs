@@ -1,13 +1,13 @@
 //! Networks: creation, indicators, closing, and the check every network setting goes through.
 
-use crate::entity::{app_label, cluster, network, station, third_party, trip, vehicle};
+use crate::entity::{app_label, cluster, network, station, third_party};
 use crate::error::{Result, StoreError, conflict_on};
 use chrono::{DateTime, Utc};
 use relais_domain::money;
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationDef, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    RelationDef, Set,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -175,25 +175,6 @@ pub async fn open(db: &impl ConnectionTrait, id: i64) -> Result<network::Model> 
     Ok(network)
 }
 
-#[derive(Debug, FromQueryResult)]
-struct Count {
-    network_id: i64,
-    total: i64,
-}
-
-async fn counts(
-    db: &impl ConnectionTrait,
-    query: sea_orm::Select<impl EntityTrait>,
-) -> Result<HashMap<i64, u64>> {
-    Ok(query
-        .into_model::<Count>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.network_id, u64::try_from(c.total).unwrap_or(0)))
-        .collect())
-}
-
 /// The join from a station to its cluster.
 pub(crate) fn station_cluster() -> RelationDef {
     station::Entity::belongs_to(cluster::Entity)
@@ -221,46 +202,21 @@ pub async fn overview(
         .map(|t| (t.id, t))
         .collect();
 
-    let stations = counts(
-        db,
-        station::Entity::find()
-            .select_only()
-            .column_as(cluster::Column::NetworkId, "network_id")
-            .column_as(station::Column::Id.count(), "total")
-            .join(JoinType::InnerJoin, station_cluster())
-            .filter(station::Column::DecommissionedAt.is_null())
-            .group_by(cluster::Column::NetworkId),
-    )
-    .await?;
-    let vehicles = counts(
-        db,
-        vehicle::Entity::find()
-            .select_only()
-            .column(vehicle::Column::NetworkId)
-            .column_as(vehicle::Column::Id.count(), "total")
-            .filter(vehicle::Column::DecommissionedAt.is_null())
-            .group_by(vehicle::Column::NetworkId),
-    )
-    .await?;
-    let trips = counts(
-        db,
-        trip::Entity::find()
-            .select_only()
-            .column(trip::Column::NetworkId)
-            .column_as(trip::Column::Id.count(), "total")
-            .group_by(trip::Column::NetworkId),
-    )
-    .await?;
-
+    let ids: Vec<i64> = networks.iter().map(|n| n.id).collect();
+    let counts = crate::network_counters::of(db, &ids).await?;
     Ok(networks
         .into_iter()
         .map(|network| NetworkOverview {
             owner: network
                 .third_party_id
                 .and_then(|id| owners.get(&id).cloned()),
-            total_stations: stations.get(&network.id).copied().unwrap_or(0),
-            total_vehicles: vehicles.get(&network.id).copied().unwrap_or(0),
-            total_trips: trips.get(&network.id).copied().unwrap_or(0),
+            total_stations: counts
+                .get(&network.id)
+                .map_or(0, |c| c.stations.max(0) as u64),
+            total_vehicles: counts
+                .get(&network.id)
+                .map_or(0, |c| c.vehicles.max(0) as u64),
+            total_trips: counts.get(&network.id).map_or(0, |c| c.trips.max(0) as u64),
             network,
         })
         .collect())

@@ -110,7 +110,10 @@ pub async fn update(
             .exec(&txn)
             .await?;
     }
+    // Everyone holding the role holds the change at once.
+    crate::security_epoch::raise(&txn).await?;
     txn.commit().await?;
+    crate::security_epoch::committed();
     let permissions = current
         .union(to_add)
         .filter(|p| !to_remove.contains(p))

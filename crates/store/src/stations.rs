@@ -92,6 +92,11 @@ pub async fn decommission(
     }
     .update(&txn)
     .await?;
+    let gone = crate::network_counters::Counts {
+        stations: -1,
+        ..Default::default()
+    };
+    crate::network_counters::add(&txn, cluster.network_id, gone).await?;
     txn.commit().await?;
     Ok(Decommissioned {
         spots: spots.len() as u64,

@@ -60,31 +60,47 @@ pub async fn authenticate(
     let Some(user) = user::Entity::find_by_id(token.user_id).one(db).await? else {
         return Ok(None);
     };
-    if token
-        .last_used_at
-        .is_none_or(|at| now - at > LAST_USED_GRANULARITY)
-    {
-        api_token::ActiveModel {
-            id: Set(token.id),
-            last_used_at: Set(Some(now)),
-            ..Default::default()
-        }
-        .update(db)
-        .await?;
-        crate::users::touch(db, user.id, now).await?;
+    if needs_touch(token.last_used_at, now) {
+        touch(db, token.id, user.id, now).await?;
     }
     Ok(Some((token, user)))
 }
 
+/// Whether a token last used at `last_used` should have its use recorded again at `now`.
+pub fn needs_touch(last_used: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_used.is_none_or(|at| now - at > LAST_USED_GRANULARITY)
+}
+
+/// Record that token `token_pk` of `user_id` was used at `now`.
+pub async fn touch(
+    db: &DatabaseConnection,
+    token_pk: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    api_token::ActiveModel {
+        id: Set(token_pk),
+        last_used_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    crate::users::touch(db, user_id, now).await
+}
+
 /// Revoke a token at `now`.
 pub async fn revoke(db: &DatabaseConnection, token_pk: i64, now: DateTime<Utc>) -> Result<()> {
+    let txn = crate::db::begin_write(db).await?;
     api_token::ActiveModel {
         id: Set(token_pk),
         revoked_at: Set(Some(now)),
         ..Default::default()
     }
-    .update(db)
+    .update(&txn)
     .await?;
+    crate::security_epoch::raise(&txn).await?;
+    txn.commit().await?;
+    crate::security_epoch::committed();
     Ok(())
 }
 

@@ -223,7 +223,10 @@ pub async fn update(
         .exec(&txn)
         .await?;
     write_items(&txn, id, contents).await?;
+    // Every grant in the unit now applies to its new contents.
+    crate::security_epoch::raise(&txn).await?;
     txn.commit().await?;
+    crate::security_epoch::committed();
     Ok(Unit {
         id,
         name: model.name,

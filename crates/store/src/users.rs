@@ -66,6 +66,28 @@ pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: String) -
     Ok(())
 }
 
+/// Block (`Some(at)`) or unblock (`None`) the user: a blocked user's tokens are refused from
+/// the next request on, in every server (it is a security change: see `security_epoch`).
+pub async fn set_blocked(
+    db: &DatabaseConnection,
+    id: i64,
+    at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    let txn = crate::db::begin_write(db).await?;
+    user::ActiveModel {
+        id: Set(id),
+        blocked: Set(at.is_some()),
+        blocked_at: Set(at),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    crate::security_epoch::raise(&txn).await?;
+    txn.commit().await?;
+    crate::security_epoch::committed();
+    Ok(())
+}
+
 /// Record that the user did something at `now`.
 pub async fn touch(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -> Result<()> {
     user::ActiveModel {

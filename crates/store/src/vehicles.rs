@@ -49,7 +49,9 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<vehicle::Model> {
 }
 
 /// Register a vehicle in an open network; the serial is unique and the model must exist.
-pub async fn register(db: &impl ConnectionTrait, new: NewVehicle) -> Result<vehicle::Model> {
+pub async fn register(db: &DatabaseConnection, new: NewVehicle) -> Result<vehicle::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     crate::networks::open(db, new.network_id).await?;
     if vehicle_model::Entity::find_by_id(new.model_id)
         .one(db)
@@ -69,7 +71,7 @@ pub async fn register(db: &impl ConnectionTrait, new: NewVehicle) -> Result<vehi
     {
         return Err(StoreError::Conflict { field: "serial" });
     }
-    vehicle::ActiveModel {
+    let vehicle = vehicle::ActiveModel {
         serial: Set(new.serial),
         network_id: Set(new.network_id),
         model_id: Set(new.model_id),
@@ -80,7 +82,18 @@ pub async fn register(db: &impl ConnectionTrait, new: NewVehicle) -> Result<vehi
     }
     .insert(db)
     .await
-    .map_err(conflict_on("serial"))
+    .map_err(conflict_on("serial"))?;
+    crate::network_counters::add(db, vehicle.network_id, one_vehicle(1)).await?;
+    txn.commit().await?;
+    Ok(vehicle)
+}
+
+/// A change of `n` vehicles in service, for the network counters.
+fn one_vehicle(n: i64) -> crate::network_counters::Counts {
+    crate::network_counters::Counts {
+        vehicles: n,
+        ..Default::default()
+    }
 }
 
 /// The vehicles of `networks`, in service or decommissioned, by serial, with their model and
@@ -473,6 +486,7 @@ pub async fn decommission(
     active.decommission_comment = Set(how.comment);
     active.decommission_amount = Set(how.amount);
     let updated = active.update(&txn).await?;
+    crate::network_counters::add(&txn, updated.network_id, one_vehicle(-1)).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -513,12 +527,15 @@ pub async fn change_network(
         serde_json::json!({"from": vehicle.network_id, "to": network_id}),
     )
     .await?;
+    let from = vehicle.network_id;
     let mut active = vehicle.into_active_model();
     active.network_id = Set(network_id);
     active.spot_id = Set(None);
     active.virtual_parking_id = Set(None);
     active.stock_id = Set(None);
     let updated = active.update(&txn).await?;
+    crate::network_counters::add(&txn, from, one_vehicle(-1)).await?;
+    crate::network_counters::add(&txn, network_id, one_vehicle(1)).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -240,17 +240,13 @@ async fn login_requests_are_validated() {
 
 #[tokio::test]
 async fn a_blocked_account_is_refused() {
-    use sea_orm::{ActiveModelTrait, Set};
     let app = TestApp::new().await;
     let (user, token) = app.staff("ann@relais.test", &[]).await;
-    relais_store::entity::user::ActiveModel {
-        id: Set(user),
-        blocked: Set(true),
-        ..Default::default()
-    }
-    .update(&app.db)
-    .await
-    .unwrap();
+    // Known to the caller cache before the block.
+    app.get("/auth/me").token(&token).send().await.ok();
+    relais_store::users::set_blocked(&app.db, user, Some(chrono::Utc::now()))
+        .await
+        .unwrap();
     app.get("/auth/me")
         .token(&token)
         .send()

@@ -25,6 +25,7 @@ mod operability;
 mod organizational_units;
 mod partner;
 mod pricing;
+mod query_plans;
 mod request_input;
 mod roles;
 mod stations;

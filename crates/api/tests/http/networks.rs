@@ -53,51 +53,80 @@ async fn a_network_is_created_shown_and_listed_with_indicators() {
         .await;
     assert_eq!(detail.ok(), &network);
 
-    // Indicators count what is in service.
-    use sea_orm::{ActiveModelTrait, Set};
-    let now = chrono::Utc::now();
-    let cluster = relais_store::entity::cluster::ActiveModel {
-        network_id: Set(id),
-        name: Set("Bellecour".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    for decommissioned in [None, None, Some(now)] {
-        relais_store::entity::station::ActiveModel {
-            cluster_id: Set(cluster.id),
-            created_at: Set(now),
-            decommissioned_at: Set(decommissioned),
-            ..Default::default()
-        }
-        .insert(&app.db)
-        .await
-        .unwrap();
-    }
-    let vehicle = relais_store::entity::vehicle::ActiveModel {
-        serial: Set("LY-0001".into()),
-        network_id: Set(id),
-        model_id: Set(1),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    for _ in 0..4 {
-        relais_store::entity::trip::ActiveModel {
-            network_id: Set(id),
-            vehicle_id: Set(Some(vehicle.id)),
-            started_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&app.db)
-        .await
-        .unwrap();
-    }
+    // Indicators count what is in service, kept as counters by every change.
     let other = app.network("Paris Vélo").await;
+    let cluster = app
+        .post("/dashboard/clusters")
+        .token(&admin)
+        .json(json!({
+            "network_id": id, "name": "Bellecour", "latitude": 45.76, "longitude": 4.83,
+            "location": "Place Bellecour", "badge_reader": false,
+            "stations": [
+                {"serial": "ST-1", "name": "One", "spot_count": 2},
+                {"serial": "ST-2", "name": "Two", "spot_count": 2},
+                {"serial": "ST-3", "name": "Three", "spot_count": 2},
+            ]
+        }))
+        .send()
+        .await
+        .ok()["id"]
+        .as_i64()
+        .unwrap();
+    let stations = app
+        .get(&format!("/dashboard/clusters/{cluster}/stations"))
+        .token(&admin)
+        .send()
+        .await;
+    let station = stations.ok()[0]["id"].as_i64().unwrap();
+    app.post(&format!("/dashboard/stations/{station}/decommission"))
+        .token(&admin)
+        .send()
+        .await
+        .ok();
+    let model = relais_store::reference::vehicle_models(&app.db)
+        .await
+        .unwrap()[0]
+        .id;
+    let mut vehicles = Vec::new();
+    for serial in ["LYON0001", "LYON0002", "LYON0003"] {
+        let vehicle = app
+            .post("/dashboard/vehicles")
+            .token(&admin)
+            .json(json!({"serial": serial, "model_id": model, "network_id": id}))
+            .send()
+            .await;
+        vehicles.push(vehicle.ok()["id"].as_i64().unwrap());
+    }
+    app.post(&format!(
+        "/dashboard/vehicles/{}/decommission?reason=sold",
+        vehicles[1]
+    ))
+    .token(&admin)
+    .send()
+    .await
+    .ok();
+    app.put(&format!("/dashboard/vehicles/{}/network", vehicles[2]))
+        .token(&admin)
+        .json(json!({"network_id": other}))
+        .send()
+        .await
+        .ok();
+    for _ in 0..4 {
+        relais_store::trips::record(
+            &app.db,
+            relais_store::trips::NewTrip {
+                network_id: id,
+                vehicle_id: Some(vehicles[0]),
+                user_id: None,
+                start_cluster_id: None,
+                end_cluster_id: None,
+                started_at: chrono::Utc::now(),
+                ended_at: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
     let list = app.get("/dashboard/networks").token(&admin).send().await;
     let rows = list.ok().as_array().unwrap().clone();
     assert_eq!(rows.len(), 2);
@@ -106,7 +135,15 @@ async fn a_network_is_created_shown_and_listed_with_indicators() {
     assert_eq!(rows[0]["total_vehicles"], 1);
     assert_eq!(rows[0]["total_trips"], 4);
     assert_eq!(rows[1]["id"], other);
+    assert_eq!(rows[1]["total_vehicles"], 1, "the vehicle that moved in");
     assert_eq!(rows[1]["total_trips"], 0);
+    // The counters agree with the rows they count.
+    assert_eq!(
+        relais_store::network_counters::check(&app.db)
+            .await
+            .unwrap(),
+        []
+    );
 }
 
 #[tokio::test]

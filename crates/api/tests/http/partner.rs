@@ -223,15 +223,9 @@ async fn authentication_is_answered_in_the_partner_style() {
 
 /// Block `user` directly in the store, as an administrator would.
 async fn block(app: &TestApp, user: i64) {
-    use sea_orm::{ActiveModelTrait, Set};
-    relais_store::entity::user::ActiveModel {
-        id: Set(user),
-        blocked: Set(true),
-        ..Default::default()
-    }
-    .update(&app.db)
-    .await
-    .unwrap();
+    relais_store::users::set_blocked(&app.db, user, Some(chrono::Utc::now()))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

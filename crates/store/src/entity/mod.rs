@@ -20,6 +20,7 @@ pub mod maintenance;
 pub mod maintenance_type;
 pub mod network;
 pub mod network_access_rule;
+pub mod network_counter;
 pub mod network_vehicle_model;
 pub mod notification_setting;
 pub mod notification_target;

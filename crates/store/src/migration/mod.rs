@@ -9,6 +9,9 @@ mod m20261123_000002_fleet;
 mod m20261123_000003_partner;
 mod m20261123_000004_haulers;
 mod m20261201_000001_network_names;
+mod m20261201_000002_security_epoch;
+mod m20261201_000003_network_counters;
+mod m20261201_000004_list_indexes;
 
 pub struct Migrator;
 
@@ -35,6 +38,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_partner::Migration),
             Box::new(m20261123_000004_haulers::Migration),
             Box::new(m20261201_000001_network_names::Migration),
+            Box::new(m20261201_000002_security_epoch::Migration),
+            Box::new(m20261201_000003_network_counters::Migration),
+            Box::new(m20261201_000004_list_indexes::Migration),
         ]
     }
 }

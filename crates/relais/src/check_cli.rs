@@ -1,0 +1,34 @@
+//! `relais check`: the maintained counters recomputed from their rows and compared.
+
+use relais_store::Db;
+use relais_store::network_counters::{self, Counts};
+
+fn show(c: Counts) -> String {
+    format!(
+        "vehicles {}, stations {}, trips {}",
+        c.vehicles, c.stations, c.trips
+    )
+}
+
+/// Print each difference; repair it when asked. True when nothing is (left) wrong.
+pub async fn run(db: &Db, repair: bool) -> anyhow::Result<bool> {
+    let mismatches = network_counters::check(db).await?;
+    for m in &mismatches {
+        println!(
+            "network {}: counters say {}; the rows say {}",
+            m.network_id,
+            show(m.kept),
+            show(m.counted)
+        );
+    }
+    if mismatches.is_empty() {
+        println!("network counters: all agree with their rows");
+        return Ok(true);
+    }
+    if repair {
+        network_counters::repair(db, &mismatches).await?;
+        println!("network counters: {} repaired", mismatches.len());
+        return Ok(true);
+    }
+    Ok(false)
+}
