@@ -14,6 +14,14 @@ use relais_store::grants::Granted;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::time::{Duration, Instant};
 
+/// A read that needs a token and `users.permissions`, and touches nothing.
+async fn permissions(app: &TestApp, token: &str) -> common::Reply {
+    app.get("/dashboard/permissions?lang=en")
+        .token(token)
+        .send()
+        .await
+}
+
 /// The value of a counter in `/metrics`.
 async fn metric(app: &TestApp, name: &str) -> u64 {
     let text = app.get("/metrics").send().await.text;
@@ -46,28 +54,16 @@ async fn a_known_token_is_answered_from_memory() {
             &[(Permission::UsersPermissions, None, false)],
         )
         .await;
-    app.get("/dashboard/permissions?lang=en")
-        .token(&token)
-        .send()
-        .await
-        .ok();
+    permissions(&app, &token).await.ok();
     // The epoch's first reading, a quarter of a second after start, empties the cache once.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    app.get("/dashboard/permissions?lang=en")
-        .token(&token)
-        .send()
-        .await
-        .ok();
+    permissions(&app, &token).await.ok();
     let (hits, misses) = (
         metric(&app, "relais_caller_cache_hits_total").await,
         metric(&app, "relais_caller_cache_misses_total").await,
     );
     for _ in 0..5 {
-        app.get("/dashboard/permissions?lang=en")
-            .token(&token)
-            .send()
-            .await
-            .ok();
+        permissions(&app, &token).await.ok();
     }
     assert_eq!(
         metric(&app, "relais_caller_cache_hits_total").await,
@@ -80,11 +76,7 @@ async fn a_known_token_is_answered_from_memory() {
     // A wrong secret for a cached token id is refused, from memory as well.
     let (id, _) = token.split_once('.').unwrap();
     let forged = format!("{id}.{}", "0".repeat(64));
-    app.get("/dashboard/permissions?lang=en")
-        .token(&forged)
-        .send()
-        .await
-        .fails(401, -20);
+    permissions(&app, &forged).await.fails(401, -20);
 }
 
 async fn a_change_made_by_this_process_holds_from_the_next_request() {
@@ -95,11 +87,7 @@ async fn a_change_made_by_this_process_holds_from_the_next_request() {
             &[(Permission::UsersPermissions, None, false)],
         )
         .await;
-    app.get("/dashboard/permissions?lang=en")
-        .token(&token)
-        .send()
-        .await
-        .ok();
+    permissions(&app, &token).await.ok();
     // A grant taken back through the store, not through an HTTP request.
     relais_store::grants::remove(
         &app.db,
@@ -109,26 +97,14 @@ async fn a_change_made_by_this_process_holds_from_the_next_request() {
     )
     .await
     .unwrap();
-    app.get("/dashboard/permissions?lang=en")
-        .token(&token)
-        .send()
-        .await
-        .fails(403, -30);
+    permissions(&app, &token).await.fails(403, -30);
     // And given again.
     app.grant(ann, Permission::UsersPermissions, None, false)
         .await;
-    app.get("/dashboard/permissions?lang=en")
-        .token(&token)
-        .send()
-        .await
-        .ok();
+    permissions(&app, &token).await.ok();
     // Signing out ends the token at once.
     app.post("/auth/logout").token(&token).send().await;
-    app.get("/dashboard/permissions?lang=en")
-        .token(&token)
-        .send()
-        .await
-        .fails(401, -20);
+    permissions(&app, &token).await.fails(401, -20);
 }
 
 async fn a_change_made_by_another_process_reaches_this_one_within_a_second() {
@@ -142,11 +118,7 @@ async fn a_change_made_by_another_process_reaches_this_one_within_a_second() {
     // The epoch raised by the grants above is read by then: nothing empties the cache below
     // but what the test does.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    app.get("/dashboard/permissions?lang=en")
-        .token(&token)
-        .send()
-        .await
-        .ok();
+    permissions(&app, &token).await.ok();
     let now = match app.db.get_database_backend() {
         DbBackend::Postgres => "now()",
         _ => "CURRENT_TIMESTAMP",
@@ -155,11 +127,7 @@ async fn a_change_made_by_another_process_reaches_this_one_within_a_second() {
     // which shows that it is the cache answering.
     elsewhere(&app, &format!("UPDATE api_tokens SET revoked_at = {now}")).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
-    app.get("/dashboard/permissions?lang=en")
-        .token(&token)
-        .send()
-        .await
-        .ok();
+    permissions(&app, &token).await.ok();
     // The other process raises the epoch, as the store does in every security change.
     relais_store::security_epoch::raise(&app.db).await.unwrap();
     let start = Instant::now();

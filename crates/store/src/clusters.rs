@@ -614,10 +614,7 @@ pub async fn create(db: &DatabaseConnection, new: NewCluster) -> Result<cluster:
     }
     .insert(&txn)
     .await?;
-    let stations = crate::network_counters::Counts {
-        stations: new.stations.len() as i64,
-        ..Default::default()
-    };
+    let stations = crate::network_counters::Counts::stations(new.stations.len() as i64);
     crate::network_counters::add(&txn, new.network_id, stations).await?;
     for s in new.stations {
         let station = station::ActiveModel {

@@ -240,9 +240,7 @@ pub async fn put(
         }
         None => model.insert(&txn).await?,
     };
-    crate::security_epoch::raise(&txn).await?;
-    txn.commit().await?;
-    crate::security_epoch::committed();
+    crate::security_epoch::commit(txn).await?;
     Ok(saved)
 }
 
@@ -258,8 +256,6 @@ pub async fn remove(
         .filter(same_grant(user_id, what, unit_id))
         .exec(&txn)
         .await?;
-    crate::security_epoch::raise(&txn).await?;
-    txn.commit().await?;
-    crate::security_epoch::committed();
+    crate::security_epoch::commit(txn).await?;
     Ok(result.rows_affected > 0)
 }

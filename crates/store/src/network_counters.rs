@@ -16,6 +16,32 @@ pub struct Counts {
     pub trips: i64,
 }
 
+impl Counts {
+    /// A change of `n` vehicles in service.
+    pub fn vehicles(n: i64) -> Counts {
+        Counts {
+            vehicles: n,
+            ..Counts::default()
+        }
+    }
+
+    /// A change of `n` stations in service.
+    pub fn stations(n: i64) -> Counts {
+        Counts {
+            stations: n,
+            ..Counts::default()
+        }
+    }
+
+    /// A change of `n` trips.
+    pub fn trips(n: i64) -> Counts {
+        Counts {
+            trips: n,
+            ..Counts::default()
+        }
+    }
+}
+
 /// Add `delta` to the counters of `network_id` (a missing row counts as zeros). Call it in the
 /// transaction of the change it counts.
 pub async fn add(db: &impl ConnectionTrait, network_id: i64, delta: Counts) -> Result<()> {

@@ -206,18 +206,18 @@ pub async fn overview(
     let counts = crate::network_counters::of(db, &ids).await?;
     Ok(networks
         .into_iter()
-        .map(|network| NetworkOverview {
-            owner: network
-                .third_party_id
-                .and_then(|id| owners.get(&id).cloned()),
-            total_stations: counts
-                .get(&network.id)
-                .map_or(0, |c| c.stations.max(0) as u64),
-            total_vehicles: counts
-                .get(&network.id)
-                .map_or(0, |c| c.vehicles.max(0) as u64),
-            total_trips: counts.get(&network.id).map_or(0, |c| c.trips.max(0) as u64),
-            network,
+        .map(|network| {
+            let counts = counts.get(&network.id).copied().unwrap_or_default();
+            let shown = |n: i64| u64::try_from(n).unwrap_or(0);
+            NetworkOverview {
+                owner: network
+                    .third_party_id
+                    .and_then(|id| owners.get(&id).cloned()),
+                total_stations: shown(counts.stations),
+                total_vehicles: shown(counts.vehicles),
+                total_trips: shown(counts.trips),
+                network,
+            }
         })
         .collect())
 }

@@ -111,9 +111,7 @@ pub async fn update(
             .await?;
     }
     // Everyone holding the role holds the change at once.
-    crate::security_epoch::raise(&txn).await?;
-    txn.commit().await?;
-    crate::security_epoch::committed();
+    crate::security_epoch::commit(txn).await?;
     let permissions = current
         .union(to_add)
         .filter(|p| !to_remove.contains(p))

@@ -10,17 +10,21 @@
 
 use crate::error::Result;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Security changes committed by this process: the caches of this process learn of a change
 /// from it at once, without a query.
 static COMMITTED: AtomicU64 = AtomicU64::new(0);
 
-/// Tell this process that a security change was committed; call it after the commit (before,
+/// Commit `txn`, a security change, so that every cache learns of it: the epoch is raised in
+/// the transaction (for other processes), and this process is told after the commit (before,
 /// a cache could reload the old state and keep it as current).
-pub fn committed() {
+pub async fn commit(txn: DatabaseTransaction) -> Result<()> {
+    raise(&txn).await?;
+    txn.commit().await?;
     COMMITTED.fetch_add(1, Ordering::AcqRel);
+    Ok(())
 }
 
 /// How many security changes this process committed: a cache that saw another number must
@@ -40,8 +44,8 @@ fn version() -> Alias {
     Alias::new("version")
 }
 
-/// Raise the epoch; call it inside the transaction of the change, so that the change and the
-/// raise are seen together.
+/// Raise the epoch inside a transaction (or alone, as another process's change is seen); a
+/// change of this process goes through [`commit`].
 pub async fn raise(db: &impl ConnectionTrait) -> Result<()> {
     db.execute(
         Query::update()

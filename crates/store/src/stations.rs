@@ -92,10 +92,7 @@ pub async fn decommission(
     }
     .update(&txn)
     .await?;
-    let gone = crate::network_counters::Counts {
-        stations: -1,
-        ..Default::default()
-    };
+    let gone = crate::network_counters::Counts::stations(-1);
     crate::network_counters::add(&txn, cluster.network_id, gone).await?;
     txn.commit().await?;
     Ok(Decommissioned {

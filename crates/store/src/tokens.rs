@@ -98,9 +98,7 @@ pub async fn revoke(db: &DatabaseConnection, token_pk: i64, now: DateTime<Utc>) 
     }
     .update(&txn)
     .await?;
-    crate::security_epoch::raise(&txn).await?;
-    txn.commit().await?;
-    crate::security_epoch::committed();
+    crate::security_epoch::commit(txn).await?;
     Ok(())
 }
 

@@ -32,10 +32,7 @@ pub async fn record(db: &DatabaseConnection, new: NewTrip) -> Result<trip::Model
     }
     .insert(&txn)
     .await?;
-    let one = crate::network_counters::Counts {
-        trips: 1,
-        ..Default::default()
-    };
+    let one = crate::network_counters::Counts::trips(1);
     crate::network_counters::add(&txn, trip.network_id, one).await?;
     txn.commit().await?;
     Ok(trip)

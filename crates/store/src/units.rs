@@ -224,9 +224,7 @@ pub async fn update(
         .await?;
     write_items(&txn, id, contents).await?;
     // Every grant in the unit now applies to its new contents.
-    crate::security_epoch::raise(&txn).await?;
-    txn.commit().await?;
-    crate::security_epoch::committed();
+    crate::security_epoch::commit(txn).await?;
     Ok(Unit {
         id,
         name: model.name,

@@ -82,9 +82,7 @@ pub async fn set_blocked(
     }
     .update(&txn)
     .await?;
-    crate::security_epoch::raise(&txn).await?;
-    txn.commit().await?;
-    crate::security_epoch::committed();
+    crate::security_epoch::commit(txn).await?;
     Ok(())
 }
 

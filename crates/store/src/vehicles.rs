@@ -83,17 +83,14 @@ pub async fn register(db: &DatabaseConnection, new: NewVehicle) -> Result<vehicl
     .insert(db)
     .await
     .map_err(conflict_on("serial"))?;
-    crate::network_counters::add(db, vehicle.network_id, one_vehicle(1)).await?;
+    crate::network_counters::add(
+        db,
+        vehicle.network_id,
+        crate::network_counters::Counts::vehicles(1),
+    )
+    .await?;
     txn.commit().await?;
     Ok(vehicle)
-}
-
-/// A change of `n` vehicles in service, for the network counters.
-fn one_vehicle(n: i64) -> crate::network_counters::Counts {
-    crate::network_counters::Counts {
-        vehicles: n,
-        ..Default::default()
-    }
 }
 
 /// The vehicles of `networks`, in service or decommissioned, by serial, with their model and
@@ -486,7 +483,12 @@ pub async fn decommission(
     active.decommission_comment = Set(how.comment);
     active.decommission_amount = Set(how.amount);
     let updated = active.update(&txn).await?;
-    crate::network_counters::add(&txn, updated.network_id, one_vehicle(-1)).await?;
+    crate::network_counters::add(
+        &txn,
+        updated.network_id,
+        crate::network_counters::Counts::vehicles(-1),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -534,8 +536,13 @@ pub async fn change_network(
     active.virtual_parking_id = Set(None);
     active.stock_id = Set(None);
     let updated = active.update(&txn).await?;
-    crate::network_counters::add(&txn, from, one_vehicle(-1)).await?;
-    crate::network_counters::add(&txn, network_id, one_vehicle(1)).await?;
+    crate::network_counters::add(&txn, from, crate::network_counters::Counts::vehicles(-1)).await?;
+    crate::network_counters::add(
+        &txn,
+        network_id,
+        crate::network_counters::Counts::vehicles(1),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
