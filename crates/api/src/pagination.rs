@@ -85,3 +85,59 @@ impl PageInfo {
         }
     }
 }
+
+/// Paging relais adds, as an extension, to a list the seed leaves unpaged (the vehicles, the
+/// clusters, the open alerts and maintenances...): the same three parameters as the seed's
+/// paged lists, optional, with a larger default page so a front-end written for the unpaged
+/// answer still gets a useful first page. The contract is in docs/api-design.md ("Paging the
+/// seed's unpaged lists").
+#[serde_as]
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListPageQuery {
+    /// The maximum items to return (relais extension; default 100).
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 10, max = 500))]
+    #[param(minimum = 10, maximum = 500, default = 100, value_type = Option<i64>)]
+    pub page_size: Option<u64>,
+    /// Identifier of the last record on the current page, used to request the next page
+    /// (relais extension).
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 1))]
+    #[param(minimum = 1, value_type = Option<i64>)]
+    pub last_primary_key: Option<i64>,
+    /// Order of the primary key, `DESC` (default) or `ASC`; where the list has a natural
+    /// order (a serial, a name), it only breaks ties (relais extension).
+    #[serde(default)]
+    #[param(inline, value_type = Option<Direction>, default = "DESC")]
+    pub primary_key_dir: Option<Direction>,
+}
+
+pub const DEFAULT_LIST_PAGE_SIZE: u64 = 100;
+
+impl ListPageQuery {
+    pub fn keyset(&self) -> Keyset {
+        Keyset {
+            page_size: self.page_size.unwrap_or(DEFAULT_LIST_PAGE_SIZE),
+            last_primary_key: self.last_primary_key,
+            primary_key_dir: self.primary_key_dir.unwrap_or_default().into(),
+        }
+    }
+}
+
+/// The answer for one page of `rows`, whose primary key `id` gives the next cursor.
+pub fn paged<R, T>(
+    keyset: &Keyset,
+    rows: relais_store::PageOf<R>,
+    id: impl Fn(&R) -> i64,
+    item: impl FnMut(R) -> T,
+) -> crate::envelope::Paged<T> {
+    let last = rows.items.last().map(id);
+    crate::envelope::Paged {
+        code: 0,
+        page: PageInfo::new(keyset, rows.has_more, last),
+        data: rows.items.into_iter().map(item).collect(),
+    }
+}

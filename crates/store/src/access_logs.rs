@@ -5,8 +5,10 @@ use crate::error::Result;
 use crate::pagination::{Keyset, PageOf};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::extension::sqlite::SqliteExpr;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IdenStatic, QueryFilter, Set,
+};
 
 /// One request, as recorded.
 #[derive(Debug, Clone)]
@@ -44,7 +46,7 @@ pub async fn record_many(db: &DatabaseConnection, entries: Vec<NewAccessLog>) ->
 }
 
 /// Filters of the access log list; every one is optional.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccessLogFilter {
     pub date_min: Option<DateTime<Utc>>,
     pub date_max: Option<DateTime<Utc>>,
@@ -84,29 +86,42 @@ pub async fn list(
         // pattern-ops btree, SQLite's GLOB (its LIKE ignores case and would not use it).
         query = query.filter(match backend {
             DbBackend::Sqlite => Expr::col(C::TargetPath).glob(format!("{}*", glob_literal(v))),
-            _ => Expr::col(C::TargetPath).like(like_pattern("", v, "%")),
+            _ => Expr::col(C::TargetPath).like(crate::text::like("", v, "%")),
         });
     }
     if let Some(v) = &filter.verb {
         query = query.filter(C::Verb.eq(v.to_uppercase()));
     }
     if let Some(v) = &filter.user_agent {
-        query = query.filter(user_agent_contains(backend, v));
+        // Alone, the text filter can cut the page inside the text index itself.
+        let alone = AccessLogFilter {
+            user_agent: None,
+            ..filter.clone()
+        } == AccessLogFilter::default();
+        query = query.filter(user_agent_contains(backend, v, alone.then_some(keyset)));
     }
     if let Some(v) = &filter.ip {
         query = query.filter(C::Ip.eq(v.as_str()));
     }
+    // A range of codes covers many rows (`400..499`): SQLite would read them all through the
+    // `(code, id)` index and sort them for the page; walking the log newest first and keeping
+    // the rows in range reads about one page's worth instead. The unary `+` keeps SQLite off
+    // the code's index; PostgreSQL's planner weighs both ways itself.
+    let code = |column: C| match backend {
+        DbBackend::Sqlite => Expr::cust(format!("+\"{}\"", column.as_str())),
+        _ => Expr::col(column),
+    };
     if let Some(v) = filter.http_code_min {
-        query = query.filter(C::HttpCode.gte(v));
+        query = query.filter(code(C::HttpCode).gte(v));
     }
     if let Some(v) = filter.http_code_max {
-        query = query.filter(C::HttpCode.lte(v));
+        query = query.filter(code(C::HttpCode).lte(v));
     }
     if let Some(v) = filter.knot_code_min {
-        query = query.filter(C::KnotCode.gte(v));
+        query = query.filter(code(C::KnotCode).gte(v));
     }
     if let Some(v) = filter.knot_code_max {
-        query = query.filter(C::KnotCode.lte(v));
+        query = query.filter(code(C::KnotCode).lte(v));
     }
     Ok(keyset.fetch(db, query, C::Id, None).await?)
 }
@@ -114,11 +129,16 @@ pub async fn list(
 /// User agents containing `text` without regard to case, through the text index of each
 /// backend: PostgreSQL's `pg_trgm` index on `lower(user_agent)`, SQLite's FTS5 trigram table
 /// (`access_logs_search`). Trigrams need three characters: a shorter text is looked for by
-/// scanning, on both.
-fn user_agent_contains(backend: DbBackend, text: &str) -> sea_orm::Condition {
+/// scanning, on both. With `page` (the text is the only filter), SQLite's sub-query reads only
+/// the page's rows from the text index, newest first, rather than every match.
+fn user_agent_contains(
+    backend: DbBackend,
+    text: &str,
+    page: Option<&Keyset>,
+) -> sea_orm::Condition {
     use access_log::Column as C;
     let scan = || {
-        Expr::expr(Func::lower(Expr::col(C::UserAgent))).like(like_pattern(
+        Expr::expr(Func::lower(Expr::col(C::UserAgent))).like(crate::text::like(
             "%",
             &text.to_lowercase(),
             "%",
@@ -127,17 +147,31 @@ fn user_agent_contains(backend: DbBackend, text: &str) -> sea_orm::Condition {
     let condition = match backend {
         DbBackend::Sqlite if text.chars().count() >= 3 => {
             // An FTS5 phrase: the text between double quotes, its own quotes doubled.
+            use sea_orm::sea_query::{Alias, Order, Query};
             let phrase = format!("\"{}\"", text.replace('"', "\"\""));
-            Expr::col((access_log::Entity, C::Id)).in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(sea_orm::sea_query::Alias::new("rowid"))
-                    .from(sea_orm::sea_query::Alias::new("access_logs_search"))
-                    .and_where(
-                        Expr::col(sea_orm::sea_query::Alias::new("access_logs_search"))
-                            .matches(phrase),
-                    )
-                    .to_owned(),
-            )
+            let mut matches = Query::select()
+                .column(Alias::new("rowid"))
+                .from(Alias::new("access_logs_search"))
+                .and_where(Expr::col(Alias::new("access_logs_search")).matches(phrase))
+                .to_owned();
+            if let Some(page) = page {
+                let rowid = || Expr::col(Alias::new("rowid"));
+                let (order, after) = match page.primary_key_dir {
+                    crate::SortDir::Desc => {
+                        (Order::Desc, page.last_primary_key.map(|k| rowid().lt(k)))
+                    }
+                    crate::SortDir::Asc => {
+                        (Order::Asc, page.last_primary_key.map(|k| rowid().gt(k)))
+                    }
+                };
+                if let Some(after) = after {
+                    matches.and_where(after);
+                }
+                matches
+                    .order_by(Alias::new("rowid"), order)
+                    .limit(page.page_size + 1);
+            }
+            Expr::col((access_log::Entity, C::Id)).in_subquery(matches)
         }
         _ => scan(),
     };
@@ -158,17 +192,4 @@ fn glob_literal(text: &str) -> String {
         }
     }
     out
-}
-
-/// A LIKE pattern matching `text` literally between `before` and `after`: filters match text,
-/// and a `%` or `_` typed by the user is not a wildcard.
-fn like_pattern(before: &str, text: &str, after: &str) -> LikeExpr {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    LikeExpr::new(format!("{before}{escaped}{after}")).escape('\\')
 }

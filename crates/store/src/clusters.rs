@@ -13,12 +13,13 @@ use crate::entity::{
 };
 use crate::error::{Result, StoreError};
 use crate::networks;
+use crate::pagination::{Keyset, PageOf, SortDir};
 use chrono::{DateTime, Utc};
 use relais_domain::geometry::Shape;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -54,52 +55,50 @@ async fn open(db: &impl ConnectionTrait, id: i64) -> Result<cluster::Model> {
     Ok(cluster)
 }
 
-/// The clusters of `networks`, decommissioned ones included, by name then id.
+/// A page of the clusters of `networks`, decommissioned ones included, by name then id.
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     within: &crate::Within,
-) -> Result<Vec<cluster::Model>> {
-    Ok(cluster::Entity::find()
-        .filter(within.condition(cluster::Column::NetworkId, cluster::Column::Id))
-        .order_by_asc(cluster::Column::Name)
-        .order_by_asc(cluster::Column::Id)
-        .all(db)
+    keyset: &Keyset,
+) -> Result<PageOf<cluster::Model>> {
+    let query = cluster::Entity::find()
+        .filter(within.condition(cluster::Column::NetworkId, cluster::Column::Id));
+    Ok(keyset
+        .fetch(
+            db,
+            query,
+            cluster::Column::Id,
+            Some((cluster::Column::Name, SortDir::Asc)),
+        )
         .await?)
 }
 
-/// Clusters of `networks` whose name contains `name` (case-insensitive, `%` and `_` literal),
-/// only those with (or without) a badge reader when asked; by name then id.
+/// A page of the clusters of `networks` whose name contains `name` (case-insensitive, `%` and
+/// `_` literal), only those with (or without) a badge reader when asked; by name then id.
 pub async fn search(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     within: &crate::Within,
     name: &str,
     badge_reader: Option<bool>,
-) -> Result<Vec<cluster::Model>> {
+    keyset: &Keyset,
+) -> Result<PageOf<cluster::Model>> {
     let mut query = cluster::Entity::find()
         .filter(within.condition(cluster::Column::NetworkId, cluster::Column::Id))
-        .filter(
-            Expr::expr(Func::lower(Expr::col(cluster::Column::Name)))
-                .like(like_pattern(&name.to_lowercase())),
-        );
+        .filter(crate::text::contains_ignoring_case(
+            Expr::col(cluster::Column::Name),
+            name,
+        ));
     if let Some(badge_reader) = badge_reader {
         query = query.filter(cluster::Column::BadgeReader.eq(badge_reader));
     }
-    Ok(query
-        .order_by_asc(cluster::Column::Name)
-        .order_by_asc(cluster::Column::Id)
-        .all(db)
+    Ok(keyset
+        .fetch(
+            db,
+            query,
+            cluster::Column::Id,
+            Some((cluster::Column::Name, SortDir::Asc)),
+        )
         .await?)
-}
-
-fn like_pattern(text: &str) -> LikeExpr {
-    let mut escaped = String::with_capacity(text.len() + 2);
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
 /// The availability of each of `clusters` (every id gets an entry).
@@ -396,20 +395,26 @@ pub async fn stations(db: &impl ConnectionTrait, id: i64) -> Result<Vec<StationS
         .collect())
 }
 
-/// The outages of the stations of cluster `id`, newest first.
-pub async fn outages(db: &impl ConnectionTrait, id: i64) -> Result<Vec<station_outage::Model>> {
-    let stations: Vec<i64> = station::Entity::find()
-        .filter(station::Column::ClusterId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    Ok(station_outage::Entity::find()
-        .filter(station_outage::Column::StationId.is_in(stations))
-        .order_by_desc(station_outage::Column::StartedAt)
-        .order_by_desc(station_outage::Column::Id)
-        .all(db)
+/// A page of the outages of the stations of cluster `id`.
+pub async fn outages(
+    db: &DatabaseConnection,
+    id: i64,
+    keyset: &Keyset,
+) -> Result<PageOf<station_outage::Model>> {
+    use sea_orm::sea_query::Query;
+    let stations = Query::select()
+        .column(station::Column::Id)
+        .from(station::Entity)
+        .and_where(Expr::col(station::Column::ClusterId).eq(id))
+        .to_owned();
+    Ok(keyset
+        .fetch(
+            db,
+            station_outage::Entity::find()
+                .filter(Expr::col(station_outage::Column::StationId).in_subquery(stations)),
+            station_outage::Column::Id,
+            None,
+        )
         .await?)
 }
 
@@ -487,44 +492,49 @@ pub async fn create_parking(
     })
 }
 
-/// The maintenances of the stations and spots of cluster `id`, open or closed, newest first,
-/// with their type.
+/// A page of the maintenances of the stations and spots of cluster `id`, open or closed, with
+/// their type.
 pub async fn maintenances(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: i64,
-) -> Result<Vec<(maintenance::Model, maintenance_type::Model)>> {
-    let stations: Vec<i64> = station::Entity::find()
-        .filter(station::Column::ClusterId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    let spots: Vec<i64> = spot::Entity::find()
-        .filter(spot::Column::StationId.is_in(stations.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect();
-    let rows = maintenance::Entity::find()
-        .filter(
-            maintenance::Column::StationId
-                .is_in(stations)
-                .or(maintenance::Column::SpotId.is_in(spots)),
+    keyset: &Keyset,
+) -> Result<PageOf<(maintenance::Model, maintenance_type::Model)>> {
+    use sea_orm::sea_query::Query;
+    let stations = || {
+        Query::select()
+            .column(station::Column::Id)
+            .from(station::Entity)
+            .and_where(Expr::col(station::Column::ClusterId).eq(id))
+            .to_owned()
+    };
+    let spots = Query::select()
+        .column(spot::Column::Id)
+        .from(spot::Entity)
+        .and_where(Expr::col(spot::Column::StationId).in_subquery(stations()))
+        .to_owned();
+    let page = keyset
+        .fetch(
+            db,
+            maintenance::Entity::find().filter(
+                Condition::any()
+                    .add(Expr::col(maintenance::Column::StationId).in_subquery(stations()))
+                    .add(Expr::col(maintenance::Column::SpotId).in_subquery(spots)),
+            ),
+            maintenance::Column::Id,
+            None,
         )
-        .order_by_desc(maintenance::Column::OpenedAt)
-        .order_by_desc(maintenance::Column::Id)
-        .all(db)
         .await?;
-    let types: HashMap<i64, maintenance_type::Model> = maintenance_type::Entity::find()
-        .filter(maintenance_type::Column::Id.is_in(rows.iter().map(|m| m.type_id)))
-        .all(db)
-        .await?
+    let types = crate::map_by_ids::<maintenance_type::Entity>(
+        db,
+        maintenance_type::Column::Id,
+        page.items.iter().map(|m| m.type_id),
+        |t| t.id,
+    )
+    .await?;
+    let has_more = page.has_more;
+    let items = page
+        .items
         .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    rows.into_iter()
         .map(|m| {
             let kind = types.get(&m.type_id).cloned().ok_or_else(|| {
                 StoreError::Db(sea_orm::DbErr::Custom(format!(
@@ -534,7 +544,8 @@ pub async fn maintenances(
             })?;
             Ok((m, kind))
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PageOf { items, has_more })
 }
 
 /// The out of orders of network `network_id` in force at `now` or to come, by start date.
@@ -631,18 +642,18 @@ pub async fn create(db: &DatabaseConnection, new: NewCluster) -> Result<cluster:
         .insert(&txn)
         .await
         .map_err(crate::error::conflict_on("serial"))?;
-        for number in 1..=s.spot_count {
-            spot::ActiveModel {
-                station_id: Set(station.id),
-                number: Set(number),
-                vehicle_id: Set(None),
-                occupied: Set(false),
-                created_at: Set(now),
-                decommissioned_at: Set(None),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
+        // One multi-row INSERT per station rather than one per spot.
+        let spots = (1..=s.spot_count).map(|number| spot::ActiveModel {
+            station_id: Set(station.id),
+            number: Set(number),
+            vehicle_id: Set(None),
+            occupied: Set(false),
+            created_at: Set(now),
+            decommissioned_at: Set(None),
+            ..Default::default()
+        });
+        if s.spot_count > 0 {
+            spot::Entity::insert_many(spots).exec(&txn).await?;
         }
     }
     txn.commit().await?;

@@ -17,7 +17,7 @@ use crate::pagination::{Keyset, PageOf, SortDir};
 use crate::within::Within;
 use chrono::{DateTime, Utc};
 use relais_domain::alerts::{AlertSeverity, AlertType};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -98,17 +98,28 @@ pub struct AlertView {
     pub resolved_by_email: Option<String>,
 }
 
-/// The open alerts `within` the caller's reach, newest first.
-pub async fn current(db: &impl ConnectionTrait, within: &Within) -> Result<Vec<AlertView>> {
+/// A page of the open alerts `within` the caller's reach.
+pub async fn current(
+    db: &DatabaseConnection,
+    within: &Within,
+    keyset: &Keyset,
+) -> Result<PageOf<AlertView>> {
     use fleet_alert::Column as C;
-    let alerts = fleet_alert::Entity::find()
-        .filter(within.condition(C::NetworkId, C::ClusterId))
-        .filter(C::ResolvedAt.is_null())
-        .order_by_desc(C::CreatedAt)
-        .order_by_desc(C::Id)
-        .all(db)
+    let page = keyset
+        .fetch(
+            db,
+            fleet_alert::Entity::find()
+                .filter(within.condition(C::NetworkId, C::ClusterId))
+                .filter(C::ResolvedAt.is_null()),
+            C::Id,
+            None,
+        )
         .await?;
-    named(db, alerts).await
+    let has_more = page.has_more;
+    Ok(PageOf {
+        items: named(db, page.items).await?,
+        has_more,
+    })
 }
 
 /// What to sort the history by.
@@ -184,7 +195,7 @@ pub async fn history(
                     .from(user::Entity)
                     .and_where(
                         Expr::expr(Func::lower(Expr::col(user::Column::Email)))
-                            .like(contains(&v.to_lowercase())),
+                            .like(crate::text::contains(&v.to_lowercase())),
                     )
                     .to_owned(),
             ),
@@ -198,7 +209,7 @@ pub async fn history(
                     .from(cluster::Entity)
                     .and_where(
                         Expr::expr(Func::lower(Expr::col(cluster::Column::Name)))
-                            .like(contains(&v.to_lowercase())),
+                            .like(crate::text::contains(&v.to_lowercase())),
                     )
                     .to_owned(),
             ),
@@ -372,18 +383,4 @@ async fn named(
             alert,
         })
         .collect())
-}
-
-/// A LIKE pattern matching `text` literally anywhere.
-fn contains(text: &str) -> LikeExpr {
-    let mut escaped = String::with_capacity(text.len() + 2);
-    escaped.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped.push('%');
-    LikeExpr::new(escaped).escape('\\')
 }

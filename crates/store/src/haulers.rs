@@ -210,6 +210,20 @@ pub async fn list(
         .collect())
 }
 
+/// The haulers of `connections`, by id, in one query.
+pub async fn haulers_of(
+    db: &DatabaseConnection,
+    connections: &[conn::Model],
+) -> Result<std::collections::HashMap<i64, hauler::Model>> {
+    Ok(crate::map_by_ids::<hauler::Entity>(
+        db,
+        hauler::Column::Id,
+        connections.iter().map(|c| c.hauler_id),
+        |h| h.id,
+    )
+    .await?)
+}
+
 pub async fn connection(db: &DatabaseConnection, id: i64) -> Result<conn::Model> {
     conn::Entity::find_by_id(id)
         .one(db)
@@ -327,6 +341,31 @@ pub async fn revoke(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -> Res
     model.revoked_on = Set(Some(now));
     model.unit_id = Set(None);
     Ok(model.update(db).await?)
+}
+
+/// The locations (networks) of `network_ids` with their providers, by network id, in two
+/// queries; an unknown id is left out.
+pub async fn locations(
+    db: &DatabaseConnection,
+    network_ids: impl IntoIterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, (network::Model, Option<app_label::Model>)>> {
+    let networks =
+        crate::map_by_ids::<network::Entity>(db, network::Column::Id, network_ids, |n| n.id)
+            .await?;
+    let labels = crate::map_by_ids::<app_label::Entity>(
+        db,
+        app_label::Column::Id,
+        networks.values().map(|n| n.app_label_id),
+        |l| l.id,
+    )
+    .await?;
+    Ok(networks
+        .into_iter()
+        .map(|(id, n)| {
+            let label = labels.get(&n.app_label_id).cloned();
+            (id, (n, label))
+        })
+        .collect())
 }
 
 /// A location (network) with its provider (the network's app label).

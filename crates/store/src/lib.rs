@@ -33,6 +33,7 @@ pub mod security_epoch;
 pub mod setup;
 pub mod stations;
 pub mod stocks;
+pub(crate) mod text;
 pub mod third_parties;
 pub mod tokens;
 pub mod trips;
@@ -58,4 +59,20 @@ pub(crate) async fn by_ids<E: sea_orm::EntityTrait>(
         return Ok(Vec::new());
     }
     E::find().filter(column.is_in(ids)).all(db).await
+}
+
+/// The rows of `E` whose `column` is one of `ids` (repeats and all), in one query, by `key`:
+/// how a page looks up what its rows refer to instead of one query per row.
+pub(crate) async fn map_by_ids<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    column: E::Column,
+    ids: impl IntoIterator<Item = i64>,
+    key: impl Fn(&E::Model) -> i64,
+) -> Result<std::collections::HashMap<i64, E::Model>, sea_orm::DbErr> {
+    let ids: std::collections::BTreeSet<i64> = ids.into_iter().collect();
+    Ok(by_ids::<E>(db, column, ids.into_iter().collect())
+        .await?
+        .into_iter()
+        .map(|m| (key(&m), m))
+        .collect())
 }

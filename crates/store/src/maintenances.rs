@@ -6,6 +6,7 @@ use crate::entity::{
     cluster, maintenance, maintenance_type, spot, station, vehicle, virtual_parking,
 };
 use crate::error::{Result, StoreError, conflict_on};
+use crate::pagination::{Keyset, PageOf};
 use chrono::{DateTime, Utc};
 use relais_domain::maintenance::{MaintenanceSeverity, MaintenanceTargetType};
 use sea_orm::sea_query::Expr;
@@ -319,54 +320,201 @@ pub struct Current {
     pub target: Target,
 }
 
-/// The open maintenances of `networks` whose target is not decommissioned, oldest first.
-pub async fn current(db: &impl ConnectionTrait, within: &crate::Within) -> Result<Vec<Current>> {
+/// A page of the open maintenances of `networks` whose target is not decommissioned (a spot
+/// of a decommissioned station neither), with their type and target, in a fixed number of
+/// queries whatever the page's size.
+pub async fn current(
+    db: &DatabaseConnection,
+    within: &crate::Within,
+    keyset: &Keyset,
+) -> Result<PageOf<Current>> {
     use crate::within::in_clusters;
     use maintenance::Column as C;
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    let open = maintenance::Entity::find()
+    use sea_orm::sea_query::{ExprTrait, Query, SelectStatement};
+    // Decommissioned targets are left out in SQL, so that a page is never short: each test
+    // is a primary-key lookup per row.
+    let decommissioned = |table: SelectStatement| Expr::exists(table).not();
+    let station_gone = |column: (maintenance::Entity, C)| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from(station::Entity)
+            .and_where(Expr::col((station::Entity, station::Column::Id)).equals(column))
+            .and_where(
+                Expr::col((station::Entity, station::Column::DecommissionedAt)).is_not_null(),
+            )
+            .to_owned()
+    };
+    let spot_gone = Query::select()
+        .expr(Expr::val(1))
+        .from(spot::Entity)
+        .inner_join(
+            station::Entity,
+            Expr::col((station::Entity, station::Column::Id))
+                .equals((spot::Entity, spot::Column::StationId)),
+        )
+        .and_where(
+            Expr::col((spot::Entity, spot::Column::Id)).equals((maintenance::Entity, C::SpotId)),
+        )
+        .and_where(
+            Expr::col((spot::Entity, spot::Column::DecommissionedAt))
+                .is_not_null()
+                .or(Expr::col((station::Entity, station::Column::DecommissionedAt)).is_not_null()),
+        )
+        .to_owned();
+    let vehicle_gone = Query::select()
+        .expr(Expr::val(1))
+        .from(vehicle::Entity)
+        .and_where(
+            Expr::col((vehicle::Entity, vehicle::Column::Id))
+                .equals((maintenance::Entity, C::VehicleId)),
+        )
+        .and_where(Expr::col((vehicle::Entity, vehicle::Column::DecommissionedAt)).is_not_null())
+        .to_owned();
+    let query = maintenance::Entity::find()
         .filter(within.condition_with(C::NetworkId, |clusters| {
             sea_orm::Condition::any()
                 .add(Expr::col(C::StationId).in_subquery(in_clusters::stations(clusters)))
                 .add(Expr::col(C::SpotId).in_subquery(in_clusters::spots(clusters)))
                 .add(Expr::col(C::VehicleId).in_subquery(in_clusters::vehicles(clusters)))
         }))
-        .filter(maintenance::Column::ClosedAt.is_null())
-        .order_by_asc(maintenance::Column::OpenedAt)
-        .order_by_asc(maintenance::Column::Id)
-        .all(db)
-        .await?;
-    let types: HashMap<i64, maintenance_type::Model> = maintenance_type::Entity::find()
-        .filter(maintenance_type::Column::Id.is_in(open.iter().map(|m| m.type_id)))
-        .all(db)
-        .await?
+        .filter(C::ClosedAt.is_null())
+        .filter(decommissioned(station_gone((
+            maintenance::Entity,
+            C::StationId,
+        ))))
+        .filter(decommissioned(spot_gone))
+        .filter(decommissioned(vehicle_gone));
+    let page = keyset.fetch(db, query, C::Id, None).await?;
+    let types = crate::map_by_ids::<maintenance_type::Entity>(
+        db,
+        maintenance_type::Column::Id,
+        page.items.iter().map(|m| m.type_id),
+        |t| t.id,
+    )
+    .await?;
+    let mut targets = targets(db, &page.items).await?;
+    let has_more = page.has_more;
+    let items = page
+        .items
         .into_iter()
-        .map(|t| (t.id, t))
+        .filter_map(|m| {
+            let target = targets.remove(&m.id)?;
+            let kind = types.get(&m.type_id).cloned()?;
+            Some(Current {
+                maintenance: m,
+                kind,
+                target,
+            })
+        })
         .collect();
-    let mut out = Vec::with_capacity(open.len());
-    for m in open {
-        let (kind, id) = match (m.station_id, m.spot_id, m.vehicle_id) {
-            (Some(id), _, _) => (MaintenanceTargetType::Station, id),
-            (_, Some(id), _) => (MaintenanceTargetType::Spot, id),
-            (_, _, Some(id)) => (MaintenanceTargetType::Vehicle, id),
-            _ => continue,
-        };
-        let target = match target(db, kind, id, "target_id").await {
-            Ok(target) => target,
-            Err(StoreError::Missing { .. }) => continue,
-            Err(err) => return Err(err),
-        };
-        if target.decommissioned {
+    Ok(PageOf { items, has_more })
+}
+
+/// The targets of `maintenances` by maintenance id, resolved as [`target`] does, in one query
+/// per table.
+async fn targets(
+    db: &impl ConnectionTrait,
+    maintenances: &[maintenance::Model],
+) -> Result<HashMap<i64, Target>> {
+    use crate::map_by_ids;
+    let vehicles = map_by_ids::<vehicle::Entity>(
+        db,
+        vehicle::Column::Id,
+        maintenances.iter().filter_map(|m| m.vehicle_id),
+        |v| v.id,
+    )
+    .await?;
+    let spots = map_by_ids::<spot::Entity>(
+        db,
+        spot::Column::Id,
+        maintenances
+            .iter()
+            .filter_map(|m| m.spot_id)
+            .chain(vehicles.values().filter_map(|v| v.spot_id)),
+        |s| s.id,
+    )
+    .await?;
+    let stations = map_by_ids::<station::Entity>(
+        db,
+        station::Column::Id,
+        maintenances
+            .iter()
+            .filter_map(|m| m.station_id)
+            .chain(spots.values().map(|s| s.station_id)),
+        |s| s.id,
+    )
+    .await?;
+    let parkings = map_by_ids::<virtual_parking::Entity>(
+        db,
+        virtual_parking::Column::Id,
+        vehicles.values().filter_map(|v| v.virtual_parking_id),
+        |p| p.id,
+    )
+    .await?;
+    let clusters = map_by_ids::<cluster::Entity>(
+        db,
+        cluster::Column::Id,
+        stations
+            .values()
+            .map(|s| s.cluster_id)
+            .chain(parkings.values().filter_map(|p| p.cluster_id)),
+        |c| c.id,
+    )
+    .await?;
+    let mut out = HashMap::with_capacity(maintenances.len());
+    for m in maintenances {
+        let target = if let Some(station) = m.station_id.and_then(|id| stations.get(&id)) {
+            let Some(cluster) = clusters.get(&station.cluster_id) else {
+                continue;
+            };
+            Target {
+                network_id: cluster.network_id,
+                cluster: Some(cluster.clone()),
+                station_id: Some(station.id),
+                decommissioned: station.decommissioned_at.is_some(),
+                ..Default::default()
+            }
+        } else if let Some(spot) = m.spot_id.and_then(|id| spots.get(&id)) {
+            let Some(station) = stations.get(&spot.station_id) else {
+                continue;
+            };
+            let Some(cluster) = clusters.get(&station.cluster_id) else {
+                continue;
+            };
+            Target {
+                network_id: cluster.network_id,
+                cluster: Some(cluster.clone()),
+                station_id: Some(station.id),
+                spot_id: Some(spot.id),
+                decommissioned: spot.decommissioned_at.is_some()
+                    || station.decommissioned_at.is_some(),
+                ..Default::default()
+            }
+        } else if let Some(vehicle) = m.vehicle_id.and_then(|id| vehicles.get(&id)) {
+            let mut target = Target {
+                network_id: vehicle.network_id,
+                vehicle_id: Some(vehicle.id),
+                vehicle_serial: Some(vehicle.serial.clone()),
+                decommissioned: vehicle.decommissioned_at.is_some(),
+                ..Default::default()
+            };
+            if let Some(spot) = vehicle.spot_id.and_then(|id| spots.get(&id))
+                && let Some(station) = stations.get(&spot.station_id)
+            {
+                target.spot_id = Some(spot.id);
+                target.station_id = Some(station.id);
+                target.cluster = clusters.get(&station.cluster_id).cloned();
+            } else if let Some(parking) =
+                vehicle.virtual_parking_id.and_then(|id| parkings.get(&id))
+                && let Some(cluster_id) = parking.cluster_id
+            {
+                target.cluster = clusters.get(&cluster_id).cloned();
+            }
+            target
+        } else {
             continue;
-        }
-        let Some(kind) = types.get(&m.type_id).cloned() else {
-            continue;
         };
-        out.push(Current {
-            maintenance: m,
-            kind,
-            target,
-        });
+        out.insert(m.id, target);
     }
     Ok(out)
 }

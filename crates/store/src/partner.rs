@@ -126,6 +126,95 @@ fn book_condition(book: i64) -> Condition {
         .add(partner_company::Column::Id.eq(book))
 }
 
+/// A window of a list (the partner surface pages by page number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// How many rows `query` has, and the rows of `window` of it by id (oldest first).
+async fn windowed<E: EntityTrait>(
+    db: &DatabaseConnection,
+    query: sea_orm::Select<E>,
+    id: E::Column,
+    window: impl FnOnce(u64) -> Option<Window>,
+) -> Result<(u64, Vec<E::Model>)>
+where
+    E::Model: Sync,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let count = query.clone().count(db).await?;
+    let Some(window) = window(count) else {
+        return Ok((count, Vec::new()));
+    };
+    let rows = query
+        .order_by_asc(id)
+        .offset(window.offset)
+        .limit(window.limit)
+        .all(db)
+        .await?;
+    Ok((count, rows))
+}
+
+/// The companies of the address book of `book` whose name contains `name` (without regard
+/// to case) when given: how many, and those of the window `window` picks from that count.
+pub async fn company_page(
+    db: &DatabaseConnection,
+    book: i64,
+    name: Option<&str>,
+    window: impl FnOnce(u64) -> Option<Window>,
+) -> Result<(u64, Vec<partner_company::Model>)> {
+    let mut query = partner_company::Entity::find().filter(book_condition(book));
+    if let Some(name) = name {
+        query = query.filter(crate::text::contains_ignoring_case(
+            sea_orm::sea_query::Expr::col(partner_company::Column::Name),
+            name,
+        ));
+    }
+    windowed(db, query, partner_company::Column::Id, window).await
+}
+
+/// The contacts of the address book of `book`: how many, and those of the window.
+pub async fn contact_page(
+    db: &DatabaseConnection,
+    book: i64,
+    window: impl FnOnce(u64) -> Option<Window>,
+) -> Result<(u64, Vec<partner_contact::Model>)> {
+    let query =
+        partner_contact::Entity::find().filter(partner_contact::Column::BookCompanyId.eq(book));
+    windowed(db, query, partner_contact::Column::Id, window).await
+}
+
+/// The truckers of a company: how many, and those of the window.
+pub async fn trucker_page(
+    db: &DatabaseConnection,
+    company: i64,
+    window: impl FnOnce(u64) -> Option<Window>,
+) -> Result<(u64, Vec<partner_trucker::Model>)> {
+    let query =
+        partner_trucker::Entity::find().filter(partner_trucker::Column::CompanyId.eq(company));
+    windowed(db, query, partner_trucker::Column::Id, window).await
+}
+
+/// The contacts of the address book of `book` that belong to one of `companies`, oldest
+/// first, in one query.
+pub async fn contacts_of(
+    db: &impl ConnectionTrait,
+    book: i64,
+    companies: Vec<i64>,
+) -> Result<Vec<partner_contact::Model>> {
+    if companies.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(partner_contact::Entity::find()
+        .filter(partner_contact::Column::BookCompanyId.eq(book))
+        .filter(partner_contact::Column::CompanyId.is_in(companies))
+        .order_by_asc(partner_contact::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// Every company of the address book of `book`, oldest first.
 pub async fn companies(
     db: &impl ConnectionTrait,

@@ -6,6 +6,7 @@ use crate::entity::{
     vehicle_event, vehicle_model, virtual_parking,
 };
 use crate::error::{Result, StoreError, conflict_on};
+use crate::pagination::{Keyset, PageOf, SortDir};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -93,32 +94,48 @@ pub async fn register(db: &DatabaseConnection, new: NewVehicle) -> Result<vehicl
     Ok(vehicle)
 }
 
-/// The vehicles of `networks`, in service or decommissioned, by serial, with their model and
-/// where they stand.
+/// A page of the vehicles of `networks`, in service or decommissioned, by serial, with their
+/// model and where they stand.
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     within: &crate::Within,
     decommissioned: bool,
-) -> Result<Vec<VehicleRow>> {
+    keyset: &Keyset,
+) -> Result<PageOf<VehicleRow>> {
     use sea_orm::sea_query::{Expr, ExprTrait};
-    let mut query = vehicle::Entity::find()
-        .filter(
-            within.condition_with(vehicle::Column::NetworkId, |clusters| {
-                sea_orm::Condition::all().add(
-                    Expr::col((vehicle::Entity, vehicle::Column::Id))
-                        .in_subquery(crate::within::in_clusters::vehicles(clusters)),
-                )
-            }),
-        )
-        .order_by_asc(vehicle::Column::Serial)
-        .order_by_asc(vehicle::Column::Id);
+    let mut query = vehicle::Entity::find().filter(within.condition_with(
+        vehicle::Column::NetworkId,
+        |clusters| {
+            sea_orm::Condition::all().add(
+                Expr::col((vehicle::Entity, vehicle::Column::Id))
+                    .in_subquery(crate::within::in_clusters::vehicles(clusters)),
+            )
+        },
+    ));
     query = if decommissioned {
         query.filter(vehicle::Column::DecommissionedAt.is_not_null())
     } else {
         query.filter(vehicle::Column::DecommissionedAt.is_null())
     };
-    let vehicles = query.all(db).await?;
-    rows(db, vehicles).await
+    // Serials are unique: the id never breaks a tie, and ascending it lets the
+    // `(network_id, serial, id)` index give the page's order.
+    let keyset = Keyset {
+        primary_key_dir: SortDir::Asc,
+        ..*keyset
+    };
+    let page = keyset
+        .fetch(
+            db,
+            query,
+            vehicle::Column::Id,
+            Some((vehicle::Column::Serial, SortDir::Asc)),
+        )
+        .await?;
+    let has_more = page.has_more;
+    Ok(PageOf {
+        items: rows(db, page.items).await?,
+        has_more,
+    })
 }
 
 /// The vehicle `id` with its model and where it stands.
@@ -128,55 +145,52 @@ pub async fn detail(db: &impl ConnectionTrait, id: i64) -> Result<VehicleRow> {
 }
 
 async fn rows(db: &impl ConnectionTrait, vehicles: Vec<vehicle::Model>) -> Result<Vec<VehicleRow>> {
-    let ids = |f: fn(&vehicle::Model) -> Option<i64>| -> BTreeSet<i64> {
-        vehicles.iter().filter_map(f).collect()
-    };
-    let model_ids: BTreeSet<i64> = vehicles.iter().map(|v| v.model_id).collect();
-    let models: HashMap<i64, vehicle_model::Model> = vehicle_model::Entity::find()
-        .filter(vehicle_model::Column::Id.is_in(model_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    let spots: HashMap<i64, spot::Model> = spot::Entity::find()
-        .filter(spot::Column::Id.is_in(ids(|v| v.spot_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    let station_ids: BTreeSet<i64> = spots.values().map(|s| s.station_id).collect();
-    let stations: HashMap<i64, station::Model> = station::Entity::find()
-        .filter(station::Column::Id.is_in(station_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    let parkings: HashMap<i64, virtual_parking::Model> = virtual_parking::Entity::find()
-        .filter(virtual_parking::Column::Id.is_in(ids(|v| v.virtual_parking_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    let mut cluster_ids: BTreeSet<i64> = stations.values().map(|s| s.cluster_id).collect();
-    cluster_ids.extend(parkings.values().filter_map(|p| p.cluster_id));
-    let clusters: HashMap<i64, cluster::Model> = cluster::Entity::find()
-        .filter(cluster::Column::Id.is_in(cluster_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    let stocks: HashMap<i64, stock::Model> = stock::Entity::find()
-        .filter(stock::Column::Id.is_in(ids(|v| v.stock_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
+    use crate::map_by_ids;
+    let models = map_by_ids::<vehicle_model::Entity>(
+        db,
+        vehicle_model::Column::Id,
+        vehicles.iter().map(|v| v.model_id),
+        |m| m.id,
+    )
+    .await?;
+    let spots = map_by_ids::<spot::Entity>(
+        db,
+        spot::Column::Id,
+        vehicles.iter().filter_map(|v| v.spot_id),
+        |m| m.id,
+    )
+    .await?;
+    let stations = map_by_ids::<station::Entity>(
+        db,
+        station::Column::Id,
+        spots.values().map(|s| s.station_id),
+        |m| m.id,
+    )
+    .await?;
+    let parkings = map_by_ids::<virtual_parking::Entity>(
+        db,
+        virtual_parking::Column::Id,
+        vehicles.iter().filter_map(|v| v.virtual_parking_id),
+        |m| m.id,
+    )
+    .await?;
+    let clusters = map_by_ids::<cluster::Entity>(
+        db,
+        cluster::Column::Id,
+        stations
+            .values()
+            .map(|s| s.cluster_id)
+            .chain(parkings.values().filter_map(|p| p.cluster_id)),
+        |m| m.id,
+    )
+    .await?;
+    let stocks = map_by_ids::<stock::Entity>(
+        db,
+        stock::Column::Id,
+        vehicles.iter().filter_map(|v| v.stock_id),
+        |m| m.id,
+    )
+    .await?;
     Ok(vehicles
         .into_iter()
         .map(|vehicle| {
@@ -236,41 +250,78 @@ pub struct Statistic {
     pub open_alert_count: u64,
 }
 
-/// Trips, maintenances and alerts of the vehicle `id`, and its days in service.
+/// Trips, maintenances and alerts of the vehicle `id`, and its days in service: counted and
+/// summed by the database (one aggregate per table on its `vehicle_id` index), not loaded.
 pub async fn statistic(db: &impl ConnectionTrait, id: i64) -> Result<Statistic> {
     let vehicle = get(db, id).await?;
-    let trips = trip::Entity::find()
-        .filter(trip::Column::VehicleId.eq(id))
-        .all(db)
-        .await?;
-    let durations: Vec<i64> = trips
-        .iter()
-        .filter_map(|t| t.ended_at.map(|end| (end - t.started_at).num_seconds()))
-        .collect();
-    let total: i64 = durations.iter().sum();
-    let maintenances = maintenance::Entity::find()
-        .filter(maintenance::Column::VehicleId.eq(id))
-        .all(db)
-        .await?;
-    let alerts = fleet_alert::Entity::find()
-        .filter(fleet_alert::Column::VehicleId.eq(id))
-        .all(db)
-        .await?;
+    // Whole seconds of each finished trip, truncated as chrono's `num_seconds` does; SQLite
+    // has no interval type, so its julian days are rounded to the millisecond first.
+    let seconds = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "CAST(TRUNC(EXTRACT(EPOCH FROM (ended_at - started_at))) AS BIGINT)"
+        }
+        _ => {
+            "(CAST(ROUND((julianday(ended_at) - julianday(started_at)) * 86400000.0) AS INTEGER) / 1000)"
+        }
+    };
+    let (trip_count, finished, total) = aggregate(
+        db,
+        &format!(
+            "COUNT(*), COUNT(ended_at), CAST(COALESCE(SUM({seconds}), 0) AS BIGINT) FROM trips"
+        ),
+        id,
+    )
+    .await?;
+    let (maintenance_count, open_maintenances, _) = aggregate(
+        db,
+        "COUNT(*), COUNT(*) - COUNT(closed_at), CAST(0 AS BIGINT) FROM maintenances",
+        id,
+    )
+    .await?;
+    let (alert_count, open_alerts, _) = aggregate(
+        db,
+        "COUNT(*), COUNT(*) - COUNT(resolved_at), CAST(0 AS BIGINT) FROM fleet_alerts",
+        id,
+    )
+    .await?;
     let end = vehicle.decommissioned_at.unwrap_or_else(Utc::now);
+    let n = |v: i64| v.max(0) as u64;
     Ok(Statistic {
-        trip_count: trips.len() as u64,
-        finished_trip_count: durations.len() as u64,
+        trip_count: n(trip_count),
+        finished_trip_count: n(finished),
         total_trip_duration: total,
-        average_trip_duration: (!durations.is_empty()).then(|| total / durations.len() as i64),
+        average_trip_duration: (finished > 0).then(|| total / finished),
         days_in_service: (end - vehicle.created_at).num_days().max(0),
-        maintenance_count: maintenances.len() as u64,
-        open_maintenance_count: maintenances
-            .iter()
-            .filter(|m| m.closed_at.is_none())
-            .count() as u64,
-        alert_count: alerts.len() as u64,
-        open_alert_count: alerts.iter().filter(|a| a.resolved_at.is_none()).count() as u64,
+        maintenance_count: n(maintenance_count),
+        open_maintenance_count: n(open_maintenances),
+        alert_count: n(alert_count),
+        open_alert_count: n(open_alerts),
     })
+}
+
+/// Three figures `SELECT {figures_from} WHERE vehicle_id = id`: `figures_from` is a fixed
+/// text of this module (three integer expressions and a table), never input.
+async fn aggregate(
+    db: &impl ConnectionTrait,
+    figures_from: &str,
+    id: i64,
+) -> Result<(i64, i64, i64)> {
+    let backend = db.get_database_backend();
+    let placeholder = match backend {
+        sea_orm::DbBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let sql = format!("SELECT {figures_from} WHERE vehicle_id = {placeholder}");
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [id.into()],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Db(sea_orm::DbErr::RecordNotFound("aggregate".into())))?;
+    let cast = |i: usize| -> Result<i64> { Ok(row.try_get_by_index::<i64>(i)?) };
+    Ok((cast(0)?, cast(1)?, cast(2)?))
 }
 
 /// One entry of a vehicle's timeline.
@@ -379,35 +430,42 @@ async fn types_of(
         .collect())
 }
 
-/// Every maintenance of the vehicle, newest first, with its type.
+/// A page of the maintenances of the vehicle (open or closed), with their type.
 pub async fn maintenances(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: i64,
-) -> Result<Vec<(maintenance::Model, Option<maintenance_type::Model>)>> {
-    let list = maintenance::Entity::find()
-        .filter(maintenance::Column::VehicleId.eq(id))
-        .order_by_desc(maintenance::Column::OpenedAt)
-        .order_by_desc(maintenance::Column::Id)
-        .all(db)
+    keyset: &Keyset,
+) -> Result<PageOf<(maintenance::Model, Option<maintenance_type::Model>)>> {
+    let page = keyset
+        .fetch(
+            db,
+            maintenance::Entity::find().filter(maintenance::Column::VehicleId.eq(id)),
+            maintenance::Column::Id,
+            None,
+        )
         .await?;
-    let types = types_of(db, &list).await?;
-    Ok(list
-        .into_iter()
-        .map(|m| {
-            let kind = types.get(&m.type_id).cloned();
-            (m, kind)
-        })
-        .collect())
+    let types = types_of(db, &page.items).await?;
+    Ok(page.map(|m| {
+        let kind = types.get(&m.type_id).cloned();
+        (m, kind)
+    }))
 }
 
-/// The alerts of the vehicle not resolved yet, newest first.
-pub async fn open_alerts(db: &impl ConnectionTrait, id: i64) -> Result<Vec<fleet_alert::Model>> {
-    Ok(fleet_alert::Entity::find()
-        .filter(fleet_alert::Column::VehicleId.eq(id))
-        .filter(fleet_alert::Column::ResolvedAt.is_null())
-        .order_by_desc(fleet_alert::Column::CreatedAt)
-        .order_by_desc(fleet_alert::Column::Id)
-        .all(db)
+/// A page of the alerts of the vehicle not resolved yet.
+pub async fn open_alerts(
+    db: &DatabaseConnection,
+    id: i64,
+    keyset: &Keyset,
+) -> Result<PageOf<fleet_alert::Model>> {
+    Ok(keyset
+        .fetch(
+            db,
+            fleet_alert::Entity::find()
+                .filter(fleet_alert::Column::VehicleId.eq(id))
+                .filter(fleet_alert::Column::ResolvedAt.is_null()),
+            fleet_alert::Column::Id,
+            None,
+        )
         .await?)
 }
 

@@ -13,10 +13,10 @@
 //! refused (-41) rather than silently ignored, so two operators never both believe they closed it.
 
 use crate::access::{Authorized, read, write};
-use crate::envelope::{Done, Envelope, Paged, done, ok};
+use crate::envelope::{Done, Paged, done};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{CommaSeparated, ValidJson, ValidQuery, unique_id_list, unique_ids};
-use crate::pagination::{Direction, KeysetQuery, PageInfo};
+use crate::pagination::{Direction, KeysetQuery, ListPageQuery, PageInfo, paged};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -253,11 +253,11 @@ fn asked_networks(auth: &Authorized, networks: &CommaSeparated<i64>) -> ApiResul
 /// Get fleet alerts
 #[utoipa::path(get, path = "/dashboard/fleet-alerts", tag = "FleetAlerts",
     summary = "Get fleet alerts",
-    description = "Returns current fleet alerts of the specified networks.\n\nThe open (unresolved) alerts, newest first, with what they concern: cluster, station, spot, vehicle and user (each null when the alert does not concern one). Needs `vehicles.alerts` over every network asked for.",
-    params(AlertsQuery),
+    description = "Returns current fleet alerts of the specified networks.\n\nThe open (unresolved) alerts, newest first, with what they concern: cluster, station, spot, vehicle and user (each null when the alert does not concern one). Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`). Needs `vehicles.alerts` over every network asked for.",
+    params(ListPageQuery, AlertsQuery),
     extensions(("x-permission" = json!(read(Permission::VehiclesAlerts).networks_in_query("networks")))),
     responses(
-        (status = 200, description = "The open alerts, newest first", body = Envelope<Vec<FleetAlert>>),
+        (status = 200, description = "A page of open alerts, newest first", body = Paged<FleetAlert>),
         (status = 400, description = "Missing or malformed `networks` (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or a network outside the caller's scope (-31)", body = ErrorBody),
@@ -266,11 +266,13 @@ fn asked_networks(auth: &Authorized, networks: &CommaSeparated<i64>) -> ApiResul
 pub async fn get_fleet_alerts(
     State(state): State<AppState>,
     auth: Authorized,
+    ValidQuery(page): ValidQuery<ListPageQuery>,
     ValidQuery(query): ValidQuery<AlertsQuery>,
-) -> ApiResult<Json<Envelope<Vec<FleetAlert>>>> {
+) -> ApiResult<Paged<FleetAlert>> {
     let within = asked_networks(&auth, &query.networks)?;
-    let alerts = relais_store::fleet_alerts::current(&state.db, &within).await?;
-    Ok(ok(alerts.into_iter().map(FleetAlert::from).collect()))
+    let keyset = page.keyset();
+    let alerts = relais_store::fleet_alerts::current(&state.db, &within, &keyset).await?;
+    Ok(paged(&keyset, alerts, |a| a.alert.id, FleetAlert::from))
 }
 
 /// The first instant of `day` (UTC).

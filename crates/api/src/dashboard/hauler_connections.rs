@@ -96,26 +96,40 @@ pub struct HaulerConnection {
 }
 
 async fn item(state: &AppState, c: hauler_connection::Model) -> ApiResult<HaulerConnection> {
-    let hauler = relais_store::haulers::get(&state.db, c.hauler_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("hauler of a connection is missing"))?;
-    Ok(HaulerConnection {
-        id: c.id,
-        hauler: HaulerRef {
-            id: hauler.id,
-            uuid: hauler.uuid,
-            name: hauler.name,
-        },
-        network_id: c.network_id,
-        status: Status::of(&c).into(),
-        requested_by: c.requested_by,
-        requested_on: c.requested_on,
-        approved_by: c.approved_by,
-        approved_on: c.approved_on,
-        denied_on: c.denied_on,
-        revoked_on: c.revoked_on,
-        unit_id: c.unit_id,
-    })
+    Ok(items(state, vec![c]).await?.remove(0))
+}
+
+/// The answers for `connections`, their haulers looked up in one query.
+async fn items(
+    state: &AppState,
+    connections: Vec<hauler_connection::Model>,
+) -> ApiResult<Vec<HaulerConnection>> {
+    let haulers = relais_store::haulers::haulers_of(&state.db, &connections).await?;
+    connections
+        .into_iter()
+        .map(|c| {
+            let hauler = haulers
+                .get(&c.hauler_id)
+                .ok_or_else(|| ApiError::internal("hauler of a connection is missing"))?;
+            Ok(HaulerConnection {
+                id: c.id,
+                hauler: HaulerRef {
+                    id: hauler.id,
+                    uuid: hauler.uuid.clone(),
+                    name: hauler.name.clone(),
+                },
+                network_id: c.network_id,
+                status: Status::of(&c).into(),
+                requested_by: c.requested_by,
+                requested_on: c.requested_on,
+                approved_by: c.approved_by,
+                approved_on: c.approved_on,
+                denied_on: c.denied_on,
+                revoked_on: c.revoked_on,
+                unit_id: c.unit_id,
+            })
+        })
+        .collect()
 }
 
 /// Which connections to list.
@@ -172,11 +186,7 @@ pub async fn get_hauler_connections(
         query.status.map(Status::from),
     )
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(item(&state, row).await?);
-    }
-    Ok(ok(out))
+    Ok(ok(items(&state, rows).await?))
 }
 
 #[utoipa::path(post, path = "/dashboard/hauler-connections/{connection_id}/approve", tag = TAG,

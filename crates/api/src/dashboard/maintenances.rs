@@ -14,9 +14,10 @@
 //! when its last open maintenance is closed.
 
 use crate::access::{Authorized, read, write};
-use crate::envelope::{Done, Envelope, done, ok};
+use crate::envelope::{Done, Envelope, Paged, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{CommaSeparated, ValidJson, ValidPath, ValidQuery, language, unique_id_list};
+use crate::pagination::{ListPageQuery, PageInfo};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -265,11 +266,11 @@ fn item(m: relais_store::entity::maintenance::Model, key: String) -> ApiResult<M
 /// Get current maintenances
 #[utoipa::path(get, path = "/dashboard/maintenances", tag = "Maintenances",
     summary = "Get current maintenances",
-    description = "Route to get all current maintenances of the active fleet (vehicle on station or virtual parked, spots, stations).\n\nThe open maintenances (not closed) of the networks asked for whose target is not decommissioned (a spot of a decommissioned station neither), oldest first, with the type's key, severity and label in `lang` (built-in English and French labels for common keys; other languages get English, unknown keys their key), and the target: station, spot and vehicle ids, the cluster (of the station, or of the vehicle's spot or virtual parking) and the vehicle's serial. Units restricted to some clusters see only the maintenances of those clusters. Needs `maintenances` over every network asked for.",
-    params(CurrentQuery),
+    description = "Route to get all current maintenances of the active fleet (vehicle on station or virtual parked, spots, stations).\n\nThe open maintenances (not closed) of the networks asked for whose target is not decommissioned (a spot of a decommissioned station neither), with the type's key, severity and label in `lang` (built-in English and French labels for common keys; other languages get English, unknown keys their key), and the target: station, spot and vehicle ids, the cluster (of the station, or of the vehicle's spot or virtual parking) and the vehicle's serial. Units restricted to some clusters see only the maintenances of those clusters. Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`): newest first, oldest first with `primary_key_dir=ASC`. Needs `maintenances` over every network asked for.",
+    params(ListPageQuery, CurrentQuery),
     extensions(("x-permission" = json!(read(Permission::Maintenances).networks_in_query("networks")))),
     responses(
-        (status = 200, description = "The open maintenances", body = Envelope<Vec<CurrentMaintenance>>),
+        (status = 200, description = "A page of open maintenances", body = Paged<CurrentMaintenance>),
         (status = 400, description = "Missing or malformed parameter (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or network outside the caller's scope (-31)", body = ErrorBody),
@@ -277,16 +278,23 @@ fn item(m: relais_store::entity::maintenance::Model, key: String) -> ApiResult<M
 pub async fn get_current_maintenances(
     State(state): State<AppState>,
     auth: Authorized,
+    ValidQuery(page): ValidQuery<ListPageQuery>,
     ValidQuery(query): ValidQuery<CurrentQuery>,
-) -> ApiResult<Json<Envelope<Vec<CurrentMaintenance>>>> {
+) -> ApiResult<Paged<CurrentMaintenance>> {
     let within = auth.within(query.networks.as_slice());
-    let current = relais_store::maintenances::current(&state.db, &within).await?;
-    let mut out = Vec::with_capacity(current.len());
+    let keyset = page.keyset();
+    let current = relais_store::maintenances::current(&state.db, &within, &keyset).await?;
+    let info = PageInfo::new(
+        &keyset,
+        current.has_more,
+        current.items.last().map(|c| c.maintenance.id),
+    );
+    let mut out = Vec::with_capacity(current.items.len());
     for Current {
         maintenance,
         kind,
         target,
-    } in current
+    } in current.items
     {
         let target_type = match (maintenance.station_id, maintenance.spot_id) {
             (Some(_), _) => MaintenanceTargetType::Station,
@@ -304,7 +312,11 @@ pub async fn get_current_maintenances(
             comment: maintenance.comment,
         });
     }
-    Ok(ok(out))
+    Ok(Paged {
+        code: 0,
+        data: out,
+        page: info,
+    })
 }
 
 /// Get maintenance types

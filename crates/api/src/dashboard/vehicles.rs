@@ -27,9 +27,10 @@
 
 use crate::access::{Authorized, read, write};
 use crate::blocking;
-use crate::envelope::{Envelope, ok};
+use crate::envelope::{Envelope, Paged, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{CommaSeparated, ValidJson, ValidPath, ValidQuery, language, unique_id_list};
+use crate::pagination::{ListPageQuery, paged};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -547,11 +548,11 @@ impl From<fleet_alert::Model> for VehicleAlert {
 /// Get vehicles
 #[utoipa::path(get, path = "/dashboard/vehicles", tag = "Vehicles",
     summary = "Get vehicles",
-    description = "Fetch the list of vehicles for the specific network.\n\nThe vehicles in service of the networks asked for, by serial, with model, status, battery, position, last contact and where they stand (`placement`: spot of a station of a cluster, virtual parking, stock, or `free`). Needs `vehicles.manage` over every network asked for.",
-    params(NetworksQuery),
+    description = "Fetch the list of vehicles for the specific network.\n\nThe vehicles in service of the networks asked for, by serial, with model, status, battery, position, last contact and where they stand (`placement`: spot of a station of a cluster, virtual parking, stock, or `free`). Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`). Needs `vehicles.manage` over every network asked for.",
+    params(ListPageQuery, NetworksQuery),
     extensions(("x-permission" = json!(read(Permission::VehiclesManage).networks_in_query("networks")))),
     responses(
-        (status = 200, description = "The vehicles", body = Envelope<Vec<VehicleItem>>),
+        (status = 200, description = "A page of vehicles", body = Paged<VehicleItem>),
         (status = 400, description = "Missing or malformed `networks` (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or network outside the caller's scope (-31)", body = ErrorBody),
@@ -559,11 +560,13 @@ impl From<fleet_alert::Model> for VehicleAlert {
 pub async fn get_vehicles(
     State(state): State<AppState>,
     auth: Authorized,
+    ValidQuery(page): ValidQuery<ListPageQuery>,
     ValidQuery(query): ValidQuery<NetworksQuery>,
-) -> ApiResult<Json<Envelope<Vec<VehicleItem>>>> {
+) -> ApiResult<Paged<VehicleItem>> {
     let within = auth.within(networks_list(&query.networks)?);
-    let rows = relais_store::vehicles::list(&state.db, &within, false).await?;
-    Ok(ok(rows.into_iter().map(VehicleItem::from).collect()))
+    let keyset = page.keyset();
+    let rows = relais_store::vehicles::list(&state.db, &within, false, &keyset).await?;
+    Ok(paged(&keyset, rows, |r| r.vehicle.id, VehicleItem::from))
 }
 
 /// Register a vehicle (extension).
@@ -600,11 +603,11 @@ pub async fn register_vehicle(
 /// Get decommissioned vehicles
 #[utoipa::path(get, path = "/dashboard/vehicles/decommissioned", tag = "Vehicles",
     summary = "Get decommissioned vehicles",
-    description = "Fetch the list of decommissioned vehicles for specified networks.\n\nBy serial, with the date, reason, comment and amount of their decommissioning. Needs `vehicles.manage` over every network asked for.",
-    params(NetworksQuery),
+    description = "Fetch the list of decommissioned vehicles for specified networks.\n\nBy serial, with the date, reason, comment and amount of their decommissioning. Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`). Needs `vehicles.manage` over every network asked for.",
+    params(ListPageQuery, NetworksQuery),
     extensions(("x-permission" = json!(read(Permission::VehiclesManage).networks_in_query("networks")))),
     responses(
-        (status = 200, description = "The decommissioned vehicles", body = Envelope<Vec<VehicleItem>>),
+        (status = 200, description = "A page of decommissioned vehicles", body = Paged<VehicleItem>),
         (status = 400, description = "Missing or malformed `networks` (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or network outside the caller's scope (-31)", body = ErrorBody),
@@ -612,11 +615,13 @@ pub async fn register_vehicle(
 pub async fn get_decommissioned_vehicles(
     State(state): State<AppState>,
     auth: Authorized,
+    ValidQuery(page): ValidQuery<ListPageQuery>,
     ValidQuery(query): ValidQuery<NetworksQuery>,
-) -> ApiResult<Json<Envelope<Vec<VehicleItem>>>> {
+) -> ApiResult<Paged<VehicleItem>> {
     let within = auth.within(networks_list(&query.networks)?);
-    let rows = relais_store::vehicles::list(&state.db, &within, true).await?;
-    Ok(ok(rows.into_iter().map(VehicleItem::from).collect()))
+    let keyset = page.keyset();
+    let rows = relais_store::vehicles::list(&state.db, &within, true, &keyset).await?;
+    Ok(paged(&keyset, rows, |r| r.vehicle.id, VehicleItem::from))
 }
 
 /// Generate vehicle QR code
@@ -877,11 +882,11 @@ pub async fn get_vehicle_timeline(
 /// Get vehicle maintenances
 #[utoipa::path(get, path = "/dashboard/vehicles/{id}/maintenances", tag = "Vehicles",
     summary = "Get vehicle maintenances",
-    description = "Route to get all maintenances (current and old one) of a vehicle.\n\nNewest first, with the type's `key` and its `label` in `lang` (English when not translated).",
-    params(VehiclePath, LangQuery),
+    description = "Route to get all maintenances (current and old one) of a vehicle.\n\nNewest first, with the type's `key` and its `label` in `lang` (English when not translated). Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`).",
+    params(VehiclePath, ListPageQuery, LangQuery),
     extensions(("x-permission" = json!(read(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
-        (status = 200, description = "The maintenances", body = Envelope<Vec<VehicleMaintenance>>),
+        (status = 200, description = "A page of maintenances", body = Paged<VehicleMaintenance>),
         (status = 400, description = "Missing `lang` (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or vehicle outside the caller's scope (-31)", body = ErrorBody),
@@ -890,12 +895,16 @@ pub async fn get_vehicle_timeline(
 pub async fn get_vehicle_maintenances(
     State(state): State<AppState>,
     ValidPath(path): ValidPath<VehiclePath>,
+    ValidQuery(page): ValidQuery<ListPageQuery>,
     ValidQuery(query): ValidQuery<LangQuery>,
-) -> ApiResult<Json<Envelope<Vec<VehicleMaintenance>>>> {
-    let list = relais_store::vehicles::maintenances(&state.db, path.id).await?;
-    Ok(ok(list
-        .into_iter()
-        .map(|(m, kind)| VehicleMaintenance {
+) -> ApiResult<Paged<VehicleMaintenance>> {
+    let keyset = page.keyset();
+    let list = relais_store::vehicles::maintenances(&state.db, path.id, &keyset).await?;
+    Ok(paged(
+        &keyset,
+        list,
+        |(m, _)| m.id,
+        |(m, kind)| VehicleMaintenance {
             id: m.id,
             type_id: m.type_id,
             label: kind
@@ -909,25 +918,27 @@ pub async fn get_vehicle_maintenances(
             opened_at: m.opened_at,
             closed_by: m.closed_by,
             closed_at: m.closed_at,
-        })
-        .collect()))
+        },
+    ))
 }
 
 /// Get vehicle alerts
 #[utoipa::path(get, path = "/dashboard/vehicles/{id}/alerts", tag = "Vehicles",
     summary = "Get vehicle alerts",
-    description = "Route to get current alerts of a vehicle.\n\nThe fleet alerts of the vehicle not resolved yet, newest first.",
-    params(VehiclePath),
+    description = "Route to get current alerts of a vehicle.\n\nThe fleet alerts of the vehicle not resolved yet, newest first. Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`).",
+    params(VehiclePath, ListPageQuery),
     extensions(("x-permission" = json!(read(Permission::VehiclesManage).object_in_path("id", Object::Vehicle)))),
     responses(
-        (status = 200, description = "The open alerts", body = Envelope<Vec<VehicleAlert>>),
+        (status = 200, description = "A page of open alerts", body = Paged<VehicleAlert>),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or vehicle outside the caller's scope (-31)", body = ErrorBody),
         (status = 404, description = "No such vehicle (-2)", body = ErrorBody)))]
 pub async fn get_vehicle_alerts(
     State(state): State<AppState>,
     ValidPath(path): ValidPath<VehiclePath>,
-) -> ApiResult<Json<Envelope<Vec<VehicleAlert>>>> {
-    let alerts = relais_store::vehicles::open_alerts(&state.db, path.id).await?;
-    Ok(ok(alerts.into_iter().map(VehicleAlert::from).collect()))
+    ValidQuery(page): ValidQuery<ListPageQuery>,
+) -> ApiResult<Paged<VehicleAlert>> {
+    let keyset = page.keyset();
+    let alerts = relais_store::vehicles::open_alerts(&state.db, path.id, &keyset).await?;
+    Ok(paged(&keyset, alerts, |a| a.id, VehicleAlert::from))
 }

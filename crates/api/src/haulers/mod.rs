@@ -401,13 +401,8 @@ async fn list(
 ) -> Result<Json<Vec<Connection>>, HaulerError> {
     let hauler = caller.hauler(&state, &hauler_uuid).await?;
     let rows = relais_store::haulers::connections_of(&state.db, hauler.id).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let item = model::connection(&state, &hauler, row).await?;
-        if caller.tenant_id.is_none_or(|t| t == item.provider_id) {
-            out.push(item);
-        }
-    }
+    let mut out = model::connections(&state, &hauler, rows).await?;
+    out.retain(|item| caller.tenant_id.is_none_or(|t| t == item.provider_id));
     Ok(Json(out))
 }
 

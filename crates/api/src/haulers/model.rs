@@ -209,23 +209,41 @@ pub async fn connection(
     hauler: &hauler::Model,
     row: hauler_connection::Model,
 ) -> Result<Connection, HaulerError> {
-    let (network, label) = relais_store::haulers::location(&state.db, row.network_id).await?;
-    let provider_name = label
-        .map(|l| l.display_name)
-        .unwrap_or_default()
-        .chars()
-        .take(64)
-        .collect();
-    let status = relais_store::haulers::Status::of(&row);
-    Ok(Connection {
-        approved_by: row.approved_by,
-        approved_on: row.approved_on.map(seed_date),
-        denied_on: row.denied_on.map(seed_date),
-        is_approved: status == relais_store::haulers::Status::Approved,
-        location_id: network.id,
-        provider_id: network.app_label_id,
-        provider_name,
-        requested_on: seed_date(row.requested_on),
-        third_party_hauler_id: hauler.uuid.clone(),
-    })
+    Ok(connections(state, hauler, vec![row]).await?.remove(0))
+}
+
+/// The seed's answers for `rows`, their locations and providers looked up in two queries.
+pub async fn connections(
+    state: &AppState,
+    hauler: &hauler::Model,
+    rows: Vec<hauler_connection::Model>,
+) -> Result<Vec<Connection>, HaulerError> {
+    let locations =
+        relais_store::haulers::locations(&state.db, rows.iter().map(|r| r.network_id)).await?;
+    rows.into_iter()
+        .map(|row| {
+            let (network, label) = locations
+                .get(&row.network_id)
+                .ok_or(relais_store::StoreError::NotFound { entity: "network" })?;
+            let provider_name = label
+                .as_ref()
+                .map(|l| l.display_name.as_str())
+                .unwrap_or_default()
+                .chars()
+                .take(64)
+                .collect();
+            let status = relais_store::haulers::Status::of(&row);
+            Ok(Connection {
+                approved_by: row.approved_by,
+                approved_on: row.approved_on.map(seed_date),
+                denied_on: row.denied_on.map(seed_date),
+                is_approved: status == relais_store::haulers::Status::Approved,
+                location_id: network.id,
+                provider_id: network.app_label_id,
+                provider_name,
+                requested_on: seed_date(row.requested_on),
+                third_party_hauler_id: hauler.uuid.clone(),
+            })
+        })
+        .collect()
 }

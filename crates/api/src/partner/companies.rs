@@ -3,7 +3,7 @@
 use super::views::{self, Company};
 use super::{
     Detail, FIELD_ERRORS, FORBIDDEN, FieldErrors, Fields, LOOKUP_ERROR, LookupQuery, Page,
-    PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED, paginate,
+    PageAsked, PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED,
 };
 use crate::access::surface_token;
 use crate::state::AppState;
@@ -239,27 +239,16 @@ pub async fn list_companies(
     uri: Uri,
     headers: HeaderMap,
 ) -> PartnerResult<Json<Page<Company>>> {
-    let mut companies = store::companies(&state.db, requester.company).await?;
-    if let Some(name) = query
+    let name = query
         .name
         .as_deref()
         .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        let name = name.to_lowercase();
-        companies.retain(|c| c.name.to_lowercase().contains(&name));
-    }
-    let page = paginate(companies, query.page.as_deref(), &uri, &headers)?;
-    let mut results = Vec::with_capacity(page.results.len());
-    for company in page.results {
-        results.push(views::company(&state.db, requester.company, company).await?);
-    }
-    Ok(Json(Page {
-        count: page.count,
-        next: page.next,
-        previous: page.previous,
-        results,
-    }))
+        .filter(|n| !n.is_empty());
+    let asked = PageAsked::parse(query.page.as_deref())?;
+    let (count, companies) =
+        store::company_page(&state.db, requester.company, name, |n| asked.window(n)).await?;
+    let results = views::companies(&state.db, requester.company, companies).await?;
+    Ok(Json(asked.page(count, results, &uri, &headers)?))
 }
 
 /// Create a company

@@ -3,7 +3,7 @@
 use super::views::{self, Contact};
 use super::{
     Detail, FIELD_ERRORS, FORBIDDEN, FieldErrors, Fields, LOOKUP_ERROR, LookupQuery, Page,
-    PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED, paginate,
+    PageAsked, PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED,
 };
 use crate::access::surface_token;
 use crate::state::AppState;
@@ -164,18 +164,11 @@ pub async fn list_contacts(
     uri: Uri,
     headers: HeaderMap,
 ) -> PartnerResult<Json<Page<Contact>>> {
-    let contacts = store::contacts(&state.db, requester.company, None).await?;
-    let page = paginate(contacts, query.page.as_deref(), &uri, &headers)?;
-    let mut results = Vec::with_capacity(page.results.len());
-    for contact in page.results {
-        results.push(views::contact(&state.db, contact).await?);
-    }
-    Ok(Json(Page {
-        count: page.count,
-        next: page.next,
-        previous: page.previous,
-        results,
-    }))
+    let asked = PageAsked::parse(query.page.as_deref())?;
+    let (count, contacts) =
+        store::contact_page(&state.db, requester.company, |n| asked.window(n)).await?;
+    let results = views::contacts(&state.db, contacts).await?;
+    Ok(Json(asked.page(count, results, &uri, &headers)?))
 }
 
 /// Create a contact

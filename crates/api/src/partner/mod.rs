@@ -318,58 +318,85 @@ pub struct Page<T> {
     pub results: Vec<T>,
 }
 
-/// Cut `items` into the page `page` (1-based), with absolute links built from the request.
-pub fn paginate<T>(
-    items: Vec<T>,
-    page: Option<&str>,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> PartnerResult<Page<T>> {
-    let invalid = || PartnerError::Detail(StatusCode::NOT_FOUND, "Invalid page.".into());
-    let page: usize = match page {
-        None | Some("") => 1,
-        Some("last") => items.len().div_ceil(PAGE_SIZE).max(1),
-        Some(text) => text.parse().map_err(|_| invalid())?,
-    };
-    let pages = items.len().div_ceil(PAGE_SIZE).max(1);
-    if page == 0 || page > pages {
-        return Err(invalid());
+/// The page a list request asks for (`page`, 1-based, or `last`), read before the rows are
+/// counted, so that the database returns only that page's rows.
+#[derive(Debug, Clone, Copy)]
+pub struct PageAsked(Option<usize>);
+
+impl PageAsked {
+    fn invalid() -> PartnerError {
+        PartnerError::Detail(StatusCode::NOT_FOUND, "Invalid page.".into())
     }
-    let count = items.len();
-    let link = |target: usize| {
-        let scheme = headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("http");
-        let host = headers
-            .get("host")
-            .and_then(|v| v.to_str().ok())
-            .or_else(|| uri.authority().map(|a| a.as_str()))
-            .unwrap_or("localhost");
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
-            if key != "page" {
-                query.append_pair(&key, &value);
+
+    pub fn parse(page: Option<&str>) -> PartnerResult<Self> {
+        match page {
+            None | Some("") => Ok(PageAsked(Some(1))),
+            Some("last") => Ok(PageAsked(None)),
+            Some(text) => text
+                .parse()
+                .map(|n| PageAsked(Some(n)))
+                .map_err(|_| Self::invalid()),
+        }
+    }
+
+    fn pages(count: u64) -> usize {
+        (count as usize).div_ceil(PAGE_SIZE).max(1)
+    }
+
+    /// The page's number among those `count` rows make, if it is one of them.
+    fn number(&self, count: u64) -> Option<usize> {
+        let number = self.0.unwrap_or_else(|| Self::pages(count));
+        (number >= 1 && number <= Self::pages(count)).then_some(number)
+    }
+
+    /// The rows to read once `count` is known; none for a page out of range.
+    pub fn window(&self, count: u64) -> Option<relais_store::partner::Window> {
+        self.number(count).map(|n| relais_store::partner::Window {
+            offset: ((n - 1) * PAGE_SIZE) as u64,
+            limit: PAGE_SIZE as u64,
+        })
+    }
+
+    /// The page of `results` among `count` rows, with absolute links built from the request.
+    pub fn page<T>(
+        &self,
+        count: u64,
+        results: Vec<T>,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> PartnerResult<Page<T>> {
+        let page = self.number(count).ok_or_else(Self::invalid)?;
+        let pages = Self::pages(count);
+        let link = |target: usize| {
+            let scheme = headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("http");
+            let host = headers
+                .get("host")
+                .and_then(|v| v.to_str().ok())
+                .or_else(|| uri.authority().map(|a| a.as_str()))
+                .unwrap_or("localhost");
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for (key, value) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+                if key != "page" {
+                    query.append_pair(&key, &value);
+                }
             }
-        }
-        if target > 1 {
-            query.append_pair("page", &target.to_string());
-        }
-        let query = query.finish();
-        let sep = if query.is_empty() { "" } else { "?" };
-        format!("{scheme}://{host}{}{sep}{query}", uri.path())
-    };
-    let results = items
-        .into_iter()
-        .skip((page - 1) * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .collect();
-    Ok(Page {
-        count,
-        next: (page < pages).then(|| link(page + 1)),
-        previous: (page > 1).then(|| link(page - 1)),
-        results,
-    })
+            if target > 1 {
+                query.append_pair("page", &target.to_string());
+            }
+            let query = query.finish();
+            let sep = if query.is_empty() { "" } else { "?" };
+            format!("{scheme}://{host}{}{sep}{query}", uri.path())
+        };
+        Ok(Page {
+            count: count as usize,
+            next: (page < pages).then(|| link(page + 1)),
+            previous: (page > 1).then(|| link(page - 1)),
+            results,
+        })
+    }
 }
 
 /// The fields of a JSON object body, read one by one with errors collected per field.

@@ -8,7 +8,7 @@
 use super::views::Trucker;
 use super::{
     Detail, FIELD_ERRORS, FORBIDDEN, FieldErrors, Fields, LOOKUP_ERROR, LookupQuery, Page,
-    PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED, paginate,
+    PageAsked, PartnerError, PartnerResult, Requester, TAG, UNAUTHENTICATED,
 };
 use crate::access::{public, surface_token};
 use crate::state::AppState;
@@ -156,18 +156,14 @@ pub async fn list_truckers(
     uri: Uri,
     headers: HeaderMap,
 ) -> PartnerResult<Json<Page<Trucker>>> {
-    let truckers = store::truckers(&state.db, requester.company).await?;
-    let page = paginate(truckers, query.page.as_deref(), &uri, &headers)?;
-    Ok(Json(Page {
-        count: page.count,
-        next: page.next,
-        previous: page.previous,
-        results: page
-            .results
-            .into_iter()
-            .map(|t| Trucker::new(t, false))
-            .collect(),
-    }))
+    let asked = PageAsked::parse(query.page.as_deref())?;
+    let (count, truckers) =
+        store::trucker_page(&state.db, requester.company, |n| asked.window(n)).await?;
+    let results = truckers
+        .into_iter()
+        .map(|t| Trucker::new(t, false))
+        .collect();
+    Ok(Json(asked.page(count, results, &uri, &headers)?))
 }
 
 /// Create a trucker

@@ -280,40 +280,71 @@ pub struct Loaded {
 }
 
 pub async fn load(db: &Db, company: partner_company::Model) -> PartnerResult<Loaded> {
+    Ok(load_many(db, vec![company]).await?.remove(0))
+}
+
+/// [`Loaded`] for each of `companies`, in order: creators, managers and users in one query
+/// each, whatever the number of companies.
+pub async fn load_many(
+    db: &Db,
+    companies: Vec<partner_company::Model>,
+) -> PartnerResult<Vec<Loaded>> {
     use relais_store::partner as store;
-    let creator_id = creator(&company);
-    let creator = if creator_id == company.id {
-        company.clone()
-    } else {
-        store::companies_by_id(db, vec![creator_id])
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| company.clone())
-    };
-    let managers = store::managers(db, vec![company.id])
-        .await?
-        .iter()
-        .map(|(m, u)| manager(m, u))
-        .collect();
-    let created_by_user = match company.created_by_user_id {
-        Some(id) => store::users(db, vec![id])
-            .await?
-            .first()
-            .map(|u| CreatedByUser {
-                pk: u.id,
-                display_name: display_name(u),
-                company: Some(creator_id),
-                trucker_id: None,
-            }),
-        None => None,
-    };
-    Ok(Loaded {
-        company,
-        creator,
-        managers,
-        created_by_user,
-    })
+    use std::collections::HashMap;
+    let creators: HashMap<i64, partner_company::Model> = store::companies_by_id(
+        db,
+        companies
+            .iter()
+            .map(creator)
+            .filter(|id| !companies.iter().any(|c| c.id == *id))
+            .collect(),
+    )
+    .await?
+    .into_iter()
+    .chain(companies.iter().cloned())
+    .map(|c| (c.id, c))
+    .collect();
+    let mut managers: HashMap<i64, Vec<Manager>> = HashMap::new();
+    for (m, u) in store::managers(db, companies.iter().map(|c| c.id).collect()).await? {
+        managers
+            .entry(m.company_id)
+            .or_default()
+            .push(manager(&m, &u));
+    }
+    let users: HashMap<i64, user::Model> = store::users(
+        db,
+        companies
+            .iter()
+            .filter_map(|c| c.created_by_user_id)
+            .collect(),
+    )
+    .await?
+    .into_iter()
+    .map(|u| (u.id, u))
+    .collect();
+    Ok(companies
+        .into_iter()
+        .map(|company| {
+            let creator_id = creator(&company);
+            Loaded {
+                creator: creators
+                    .get(&creator_id)
+                    .cloned()
+                    .unwrap_or_else(|| company.clone()),
+                managers: managers.remove(&company.id).unwrap_or_default(),
+                created_by_user: company
+                    .created_by_user_id
+                    .and_then(|id| users.get(&id))
+                    .map(|u| CreatedByUser {
+                        pk: u.id,
+                        display_name: display_name(u),
+                        company: Some(creator_id),
+                        trucker_id: None,
+                    }),
+                company,
+            }
+        })
+        .collect())
 }
 
 impl Loaded {
@@ -422,40 +453,83 @@ pub async fn company(
     book: i64,
     company: partner_company::Model,
 ) -> PartnerResult<Company> {
-    let contacts = relais_store::partner::contacts(db, book, Some(company.id)).await?;
-    let loaded = load(db, company).await?;
-    let c = &loaded.company;
-    let address = loaded.address();
-    Ok(Company {
-        pk: c.id,
-        name: c.name.clone(),
-        phone_number: c.phone_number.clone(),
-        email: c.email.clone(),
-        siren: c.siren.clone(),
-        trade_number: c.trade_number.clone(),
-        vat_number: c.vat_number.clone(),
-        country: c.country.clone(),
-        has_loggable_managers: !loaded.managers.is_empty(),
-        has_pending_invites: false,
-        primary_address: address.clone(),
-        transports_in_last_month: 0,
-        is_verified: c.account,
-        can_invite_to: !c.account && !c.email.is_empty(),
-        remote_id: c.remote_id.clone(),
-        invoicing_remote_id: c.invoicing_remote_id.clone(),
-        notes: c.notes.clone(),
-        addresses: vec![address],
-        contacts: contacts.into_iter().map(|k| loaded.contact(k)).collect(),
-        third_party_id: c.third_party_id,
-    })
+    Ok(companies(db, book, vec![company]).await?.remove(0))
+}
+
+/// The full views of `companies` of `book`'s address book, in a fixed number of queries.
+pub async fn companies(
+    db: &Db,
+    book: i64,
+    companies: Vec<partner_company::Model>,
+) -> PartnerResult<Vec<Company>> {
+    let mut contacts: std::collections::HashMap<i64, Vec<partner_contact::Model>> =
+        std::collections::HashMap::new();
+    for k in relais_store::partner::contacts_of(db, book, companies.iter().map(|c| c.id).collect())
+        .await?
+    {
+        contacts.entry(k.company_id).or_default().push(k);
+    }
+    Ok(load_many(db, companies)
+        .await?
+        .into_iter()
+        .map(|loaded| {
+            let c = &loaded.company;
+            let address = loaded.address();
+            Company {
+                pk: c.id,
+                name: c.name.clone(),
+                phone_number: c.phone_number.clone(),
+                email: c.email.clone(),
+                siren: c.siren.clone(),
+                trade_number: c.trade_number.clone(),
+                vat_number: c.vat_number.clone(),
+                country: c.country.clone(),
+                has_loggable_managers: !loaded.managers.is_empty(),
+                has_pending_invites: false,
+                primary_address: address.clone(),
+                transports_in_last_month: 0,
+                is_verified: c.account,
+                can_invite_to: !c.account && !c.email.is_empty(),
+                remote_id: c.remote_id.clone(),
+                invoicing_remote_id: c.invoicing_remote_id.clone(),
+                notes: c.notes.clone(),
+                addresses: vec![address],
+                contacts: contacts
+                    .remove(&c.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|k| loaded.contact(k))
+                    .collect(),
+                third_party_id: c.third_party_id,
+            }
+        })
+        .collect())
 }
 
 /// The view of a contact.
 pub async fn contact(db: &Db, contact: partner_contact::Model) -> PartnerResult<Contact> {
-    let company = relais_store::partner::companies_by_id(db, vec![contact.company_id])
+    contacts(db, vec![contact])
+        .await?
+        .pop()
+        .ok_or_else(super::PartnerError::not_found)
+}
+
+/// The views of `contacts`, their companies loaded once each; a contact whose company is
+/// gone is left out.
+pub async fn contacts(
+    db: &Db,
+    contacts: Vec<partner_contact::Model>,
+) -> PartnerResult<Vec<Contact>> {
+    let companies =
+        relais_store::partner::companies_by_id(db, contacts.iter().map(|k| k.company_id).collect())
+            .await?;
+    let loaded: std::collections::HashMap<i64, Loaded> = load_many(db, companies)
         .await?
         .into_iter()
-        .next()
-        .ok_or_else(super::PartnerError::not_found)?;
-    Ok(load(db, company).await?.contact(contact))
+        .map(|l| (l.company.id, l))
+        .collect();
+    Ok(contacts
+        .into_iter()
+        .filter_map(|k| loaded.get(&k.company_id).map(|l| l.contact(k)))
+        .collect())
 }

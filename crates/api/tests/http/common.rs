@@ -18,7 +18,7 @@ use sea_orm::ConnectionTrait;
 use sea_orm::sqlx::postgres::PgConnectOptions;
 use serde_json::Value;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use tower::ServiceExt;
 
 /// A running application on its own database.
@@ -177,6 +177,27 @@ impl TestApp {
             .expect("app")
             .layer(MockConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000))));
         app
+    }
+
+    /// From now on, record the statements the application runs for requests (those of
+    /// `self.db` used directly by the test are not). The access log's writer, the token's
+    /// last-use touch and the security epoch run beside requests; [`Recorded::requests`]
+    /// leaves them out.
+    pub async fn record_statements(&mut self) -> Recorded {
+        let captured: Arc<Mutex<Vec<sea_orm::Statement>>> = Arc::default();
+        let sink = captured.clone();
+        let mut db = self.db.clone();
+        db.set_metric_callback(move |info| {
+            sink.lock().unwrap().push(info.statement.clone());
+        });
+        let storage = Arc::new(object_store::memory::InMemory::new());
+        self.router = relais_api::app(AppState::new(db, storage, ApiSettings::default()))
+            .expect("app")
+            .layer(MockConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000))));
+        // The new caller cache first catches up with the security epoch (it polls every
+        // 250 ms); a caller resolved before that would not be kept, and be resolved again.
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        Recorded(captured)
     }
 
     /// A request to build and send.
@@ -796,5 +817,37 @@ impl TestApp {
         .await
         .expect("unit")
         .id
+    }
+}
+
+/// The statements recorded since [`TestApp::record_statements`].
+#[derive(Clone)]
+pub struct Recorded(pub Arc<Mutex<Vec<sea_orm::Statement>>>);
+
+impl Recorded {
+    pub fn clear(&self) {
+        self.0.lock().unwrap().clear();
+    }
+
+    /// The statements a request ran itself, in order, as SQL text.
+    pub fn requests(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.sql.clone())
+            .filter(|sql| {
+                !["access_logs", "api_tokens", "security_epoch"]
+                    .iter()
+                    .any(|t| sql.contains(t))
+            })
+            .collect()
+    }
+
+    /// How many statements `call` runs, outside the background writers.
+    pub async fn count<F: std::future::Future>(&self, call: F) -> (usize, F::Output) {
+        self.clear();
+        let out = call.await;
+        (self.requests().len(), out)
     }
 }

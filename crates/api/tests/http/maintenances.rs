@@ -507,29 +507,30 @@ async fn current_maintenances_of_the_active_fleet_are_listed_and_localized() {
 
     let list = current(&app, &admin, &lyon.to_string(), "fr").await;
     let ids: Vec<&Value> = list.iter().map(|m| &m["id"]).collect();
+    // Newest first (the list's default, `primary_key_dir=DESC`).
     assert_eq!(
         ids,
-        vec![&on_station["id"], &on_spot["id"], &on_vehicle["id"]]
+        vec![&on_vehicle["id"], &on_spot["id"], &on_station["id"]]
     );
-    assert_eq!(list[0]["key"], "power");
-    assert_eq!(list[0]["label"], "Problème d'alimentation");
-    assert_eq!(list[0]["severity"], "high");
-    assert_eq!(list[0]["target"]["target_type"], "station");
-    assert_eq!(list[0]["target"]["station_id"], s);
-    assert_eq!(list[0]["target"]["cluster_id"], c);
-    assert_eq!(list[0]["target"]["cluster_name"], "Bellecour");
-    assert_eq!(list[0]["opened_by"], admin_id);
-    assert_eq!(list[0]["comment"], "seen by a rider");
+    assert_eq!(list[2]["key"], "power");
+    assert_eq!(list[2]["label"], "Problème d'alimentation");
+    assert_eq!(list[2]["severity"], "high");
+    assert_eq!(list[2]["target"]["target_type"], "station");
+    assert_eq!(list[2]["target"]["station_id"], s);
+    assert_eq!(list[2]["target"]["cluster_id"], c);
+    assert_eq!(list[2]["target"]["cluster_name"], "Bellecour");
+    assert_eq!(list[2]["opened_by"], admin_id);
+    assert_eq!(list[2]["comment"], "seen by a rider");
     assert_eq!(list[1]["label"], "odd-noise");
     assert_eq!(list[1]["target"]["spot_id"], sp);
     assert_eq!(list[1]["target"]["station_id"], s);
-    assert_eq!(list[2]["target"]["vehicle_id"], v);
-    assert_eq!(list[2]["target"]["vehicle_serial"], "V-1");
-    assert_eq!(list[2]["target"]["spot_id"], sp);
-    assert_eq!(list[2]["target"]["cluster_name"], "Bellecour");
-    assert_eq!(list[2]["label"], "Problème de frein");
+    assert_eq!(list[0]["target"]["vehicle_id"], v);
+    assert_eq!(list[0]["target"]["vehicle_serial"], "V-1");
+    assert_eq!(list[0]["target"]["spot_id"], sp);
+    assert_eq!(list[0]["target"]["cluster_name"], "Bellecour");
+    assert_eq!(list[0]["label"], "Problème de frein");
     let english = current(&app, &admin, &lyon.to_string(), "en").await;
-    assert_eq!(english[2]["label"], "Brake problem");
+    assert_eq!(english[0]["label"], "Brake problem");
     assert_eq!(
         current(&app, &admin, &format!("{lyon},{paris}"), "en")
             .await

@@ -63,9 +63,10 @@ pub async fn load(db: &Db, networks: &[FleetNetwork], admin_id: i64) -> anyhow::
 
     for network in networks {
         let [lng, lat] = network.centre;
+        let mut created = Vec::new();
         for (index, name) in network.clusters.iter().enumerate() {
             let offset = index as f64 * 0.004;
-            clusters::create(
+            let cluster = clusters::create(
                 db,
                 NewCluster {
                     network_id: network.id,
@@ -84,6 +85,7 @@ pub async fn load(db: &Db, networks: &[FleetNetwork], admin_id: i64) -> anyhow::
                 },
             )
             .await?;
+            created.push(cluster.id);
         }
         let mut fleet = Vec::new();
         for n in 1..=16 {
@@ -101,8 +103,8 @@ pub async fn load(db: &Db, networks: &[FleetNetwork], admin_id: i64) -> anyhow::
         }
         // Half the fleet docked in free spots, the other half free-floating around the centre.
         let mut free_spots = Vec::new();
-        for cluster in clusters::list(db, &relais_store::Within::networks([network.id])).await? {
-            for station in clusters::stations(db, cluster.id).await? {
+        for cluster in &created {
+            for station in clusters::stations(db, *cluster).await? {
                 free_spots.extend(station.spots.into_iter().map(|(spot, _)| spot));
             }
         }

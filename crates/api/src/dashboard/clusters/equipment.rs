@@ -3,9 +3,10 @@
 
 use super::{ClusterPath, get_cluster};
 use crate::access::{Authorized, read, write};
-use crate::envelope::{Envelope, ok};
+use crate::envelope::{Envelope, Paged, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ValidJson, ValidPath};
+use crate::extract::{ValidJson, ValidPath, ValidQuery};
+use crate::pagination::{ListPageQuery, paged};
 use crate::shapes::{points, shape_of};
 use crate::state::AppState;
 use axum::Json;
@@ -215,11 +216,11 @@ pub async fn get_stations(
 /// Get station outages
 #[utoipa::path(get, path = "/dashboard/clusters/{id}/station-outages", tag = "Clusters",
     summary = "Get station outages",
-    description = "Return outages history of all physical station linked to the specified cluster.\n\nEvery outage of the cluster's stations, newest first (by start). Needs `stations` over the cluster (-31 otherwise).",
-    params(ClusterPath),
+    description = "Return outages history of all physical station linked to the specified cluster.\n\nEvery outage of the cluster's stations. Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`): newest first (the order they were recorded), or oldest first with `primary_key_dir=ASC`. Needs `stations` over the cluster (-31 otherwise).",
+    params(ClusterPath, ListPageQuery),
     extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
-        (status = 200, description = "The outages", body = Envelope<Vec<StationOutageItem>>),
+        (status = 200, description = "A page of outages", body = Paged<StationOutageItem>),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or cluster outside the caller's scope (-31)", body = ErrorBody),
@@ -227,19 +228,23 @@ pub async fn get_stations(
 pub async fn get_station_outages(
     State(state): State<AppState>,
     ValidPath(path): ValidPath<ClusterPath>,
-) -> ApiResult<Json<Envelope<Vec<StationOutageItem>>>> {
+    ValidQuery(page): ValidQuery<ListPageQuery>,
+) -> ApiResult<Paged<StationOutageItem>> {
     let cluster = get_cluster(&state, path.id).await?;
-    let outages = relais_store::clusters::outages(&state.db, cluster.id).await?;
-    Ok(ok(outages
-        .into_iter()
-        .map(|o| StationOutageItem {
+    let keyset = page.keyset();
+    let outages = relais_store::clusters::outages(&state.db, cluster.id, &keyset).await?;
+    Ok(paged(
+        &keyset,
+        outages,
+        |o| o.id,
+        |o| StationOutageItem {
             id: o.id,
             station_id: o.station_id,
             kind: o.kind,
             started_at: o.started_at,
             ended_at: o.ended_at,
-        })
-        .collect()))
+        },
+    ))
 }
 
 /// Get cluster parkings
@@ -305,11 +310,11 @@ pub async fn create_cluster_parking(
 /// Get maintenances
 #[utoipa::path(get, path = "/dashboard/clusters/{id}/maintenances", tag = "Clusters",
     summary = "Get maintenances",
-    description = "Return the history of all maintenances on spot for the specified cluster.\n\nEvery maintenance, open or closed, on the cluster's stations and on their spots, newest first (by opening), with its type's key and severity. Needs `stations` over the cluster (-31 otherwise).",
-    params(ClusterPath),
+    description = "Return the history of all maintenances on spot for the specified cluster.\n\nEvery maintenance, open or closed, on the cluster's stations and on their spots, with its type's key and severity. Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`): newest first (the order they were recorded), or oldest first with `primary_key_dir=ASC`. Needs `stations` over the cluster (-31 otherwise).",
+    params(ClusterPath, ListPageQuery),
     extensions(("x-permission" = json!(read(Permission::Stations).object_in_path("id", Object::Cluster)))),
     responses(
-        (status = 200, description = "The maintenances", body = Envelope<Vec<ClusterMaintenance>>),
+        (status = 200, description = "A page of maintenances", body = Paged<ClusterMaintenance>),
         (status = 400, description = "Malformed parameter (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or cluster outside the caller's scope (-31)", body = ErrorBody),
@@ -317,12 +322,16 @@ pub async fn create_cluster_parking(
 pub async fn get_maintenances(
     State(state): State<AppState>,
     ValidPath(path): ValidPath<ClusterPath>,
-) -> ApiResult<Json<Envelope<Vec<ClusterMaintenance>>>> {
+    ValidQuery(page): ValidQuery<ListPageQuery>,
+) -> ApiResult<Paged<ClusterMaintenance>> {
     let cluster = get_cluster(&state, path.id).await?;
-    let rows = relais_store::clusters::maintenances(&state.db, cluster.id).await?;
-    Ok(ok(rows
-        .into_iter()
-        .map(|(m, t)| ClusterMaintenance {
+    let keyset = page.keyset();
+    let rows = relais_store::clusters::maintenances(&state.db, cluster.id, &keyset).await?;
+    Ok(paged(
+        &keyset,
+        rows,
+        |(m, _)| m.id,
+        |(m, t)| ClusterMaintenance {
             id: m.id,
             type_id: t.id,
             key: t.key,
@@ -336,6 +345,6 @@ pub async fn get_maintenances(
             opened_at: m.opened_at,
             closed_by: m.closed_by,
             closed_at: m.closed_at,
-        })
-        .collect()))
+        },
+    ))
 }

@@ -15,9 +15,10 @@ mod pictures;
 mod settings;
 
 use crate::access::{Authorized, read, write};
-use crate::envelope::{Done, Envelope, done, ok};
+use crate::envelope::{Done, Envelope, Paged, done, ok};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{CommaSeparated, ValidJson, ValidPath, ValidQuery, language, unique_id_list};
+use crate::pagination::{ListPageQuery, paged};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -26,6 +27,7 @@ use relais_domain::{Object, Permission};
 use relais_store::clusters::{Availability, NewCluster, NewStation};
 use relais_store::entity::cluster;
 use relais_store::error::StoreError;
+use relais_store::{Keyset, PageOf};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
@@ -234,17 +236,23 @@ pub(crate) async fn get_cluster(state: &AppState, id: i64) -> ApiResult<cluster:
         .ok_or_else(|| ApiError::not_found("cluster"))
 }
 
-/// The clusters with their availability.
-async fn items(state: &AppState, clusters: Vec<cluster::Model>) -> ApiResult<Vec<ClusterItem>> {
-    let ids: Vec<i64> = clusters.iter().map(|c| c.id).collect();
+/// A page of clusters with their availability.
+async fn items(
+    state: &AppState,
+    keyset: &Keyset,
+    clusters: PageOf<cluster::Model>,
+) -> ApiResult<Paged<ClusterItem>> {
+    let ids: Vec<i64> = clusters.items.iter().map(|c| c.id).collect();
     let availability = relais_store::clusters::availability(&state.db, &ids).await?;
-    Ok(clusters
-        .into_iter()
-        .map(|c| {
+    Ok(paged(
+        keyset,
+        clusters,
+        |c| c.id,
+        |c| {
             let a = availability.get(&c.id).copied().unwrap_or_default();
             ClusterItem::new(c, a)
-        })
-        .collect())
+        },
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,11 +261,11 @@ async fn items(state: &AppState, clusters: Vec<cluster::Model>) -> ApiResult<Vec
 /// Get clusters
 #[utoipa::path(get, path = "/dashboard/clusters", tag = "Clusters",
     summary = "Get clusters",
-    description = "Return clusters of the specified networks with availability, spot count info, dates, etc.\n\nEvery cluster of the networks, decommissioned ones included (with their `decommissioned_at`), by name. `vehicles_available` counts the vehicles with status `available` in the cluster's spots and virtual parkings; `free_spots` the spots without vehicle, neither they nor their station decommissioned. Needs `stations` over every network asked for (-31 otherwise); a caller whose units are restricted to some clusters sees only those.",
-    params(ClustersQuery),
+    description = "Return clusters of the specified networks with availability, spot count info, dates, etc.\n\nEvery cluster of the networks, decommissioned ones included (with their `decommissioned_at`), by name. `vehicles_available` counts the vehicles with status `available` in the cluster's spots and virtual parkings; `free_spots` the spots without vehicle, neither they nor their station decommissioned. Needs `stations` over every network asked for (-31 otherwise); a caller whose units are restricted to some clusters sees only those. Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`, which only breaks ties between equal names).",
+    params(ListPageQuery, ClustersQuery),
     extensions(("x-permission" = json!(read(Permission::Stations).networks_in_query("networks")))),
     responses(
-        (status = 200, description = "The clusters", body = Envelope<Vec<ClusterItem>>),
+        (status = 200, description = "A page of clusters", body = Paged<ClusterItem>),
         (status = 400, description = "Missing or malformed `networks` (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or network outside the caller's scope (-31)", body = ErrorBody),
@@ -266,21 +274,23 @@ async fn items(state: &AppState, clusters: Vec<cluster::Model>) -> ApiResult<Vec
 pub async fn get_clusters(
     State(state): State<AppState>,
     auth: Authorized,
+    ValidQuery(page): ValidQuery<ListPageQuery>,
     ValidQuery(query): ValidQuery<ClustersQuery>,
-) -> ApiResult<Json<Envelope<Vec<ClusterItem>>>> {
+) -> ApiResult<Paged<ClusterItem>> {
     let within = auth.within(query.networks.as_slice());
-    let clusters = relais_store::clusters::list(&state.db, &within).await?;
-    Ok(ok(items(&state, clusters).await?))
+    let keyset = page.keyset();
+    let clusters = relais_store::clusters::list(&state.db, &within, &keyset).await?;
+    items(&state, &keyset, clusters).await
 }
 
 /// Search cluster
 #[utoipa::path(get, path = "/dashboard/clusters/search", tag = "Clusters",
     summary = "Search cluster",
-    description = "Search for cluster with a given name in specified networks.\n\n`name` matches any part of the cluster's name, case-insensitive; `badge_reader`, when given, keeps only the clusters with (`true`) or without (`false`) a badge reader. Decommissioned clusters are included, with their `decommissioned_at`. Answers the same items as \"Get clusters\", by name. Needs `stations` over every network asked for (-31 otherwise); a caller whose units are restricted to some clusters finds only those.",
-    params(SearchQuery),
+    description = "Search for cluster with a given name in specified networks.\n\n`name` matches any part of the cluster's name, case-insensitive; `badge_reader`, when given, keeps only the clusters with (`true`) or without (`false`) a badge reader. Decommissioned clusters are included, with their `decommissioned_at`. Answers the same items as \"Get clusters\", by name. Needs `stations` over every network asked for (-31 otherwise); a caller whose units are restricted to some clusters finds only those. Paged by keyset (relais extension: `page_size`, default 100, `last_primary_key`, `primary_key_dir`, which only breaks ties between equal names).",
+    params(ListPageQuery, SearchQuery),
     extensions(("x-permission" = json!(read(Permission::Stations).networks_in_query("networks")))),
     responses(
-        (status = 200, description = "The clusters found", body = Envelope<Vec<ClusterItem>>),
+        (status = 200, description = "A page of the clusters found", body = Paged<ClusterItem>),
         (status = 400, description = "Missing or malformed parameter (-10)", body = ErrorBody),
         (status = 401, description = "No valid token (-20)", body = ErrorBody),
         (status = 403, description = "Missing permission (-30) or network outside the caller's scope (-31)", body = ErrorBody),
@@ -289,12 +299,20 @@ pub async fn get_clusters(
 pub async fn search_cluster(
     State(state): State<AppState>,
     auth: Authorized,
+    ValidQuery(page): ValidQuery<ListPageQuery>,
     ValidQuery(query): ValidQuery<SearchQuery>,
-) -> ApiResult<Json<Envelope<Vec<ClusterItem>>>> {
+) -> ApiResult<Paged<ClusterItem>> {
     let within = auth.within(query.networks.as_slice());
-    let clusters =
-        relais_store::clusters::search(&state.db, &within, &query.name, query.badge_reader).await?;
-    Ok(ok(items(&state, clusters).await?))
+    let keyset = page.keyset();
+    let clusters = relais_store::clusters::search(
+        &state.db,
+        &within,
+        &query.name,
+        query.badge_reader,
+        &keyset,
+    )
+    .await?;
+    items(&state, &keyset, clusters).await
 }
 
 /// Create a cluster with its stations and spots
