@@ -296,6 +296,90 @@ impl ZonesCache {
     }
 }
 
+/// The vehicles a batch's messages name, read in one query when the batch starts and kept up to
+/// date by its messages (the batch holds the write lock on SQLite; on PostgreSQL a row changed
+/// by another writer during the batch, a few milliseconds, is seen by the next batch), and the
+/// telemetry not written yet: consecutive telemetry messages are written together, before any
+/// other kind of message and before the commit.
+#[derive(Debug, Default)]
+struct Preloaded {
+    /// `None` for a serial with no vehicle in service; a serial absent is read when needed.
+    vehicles: HashMap<String, Option<store::LiveVehicle>>,
+    /// Telemetry to write, one entry per vehicle (later messages merged in).
+    pending: BTreeMap<i64, store::Telemetry>,
+}
+
+impl Preloaded {
+    async fn load(db: &impl ConnectionTrait, parsed: &[Result<Parsed>]) -> Result<Self> {
+        let mut serials: Vec<&str> = parsed
+            .iter()
+            .filter_map(|p| match p {
+                Ok(Parsed::Telemetry(s, _) | Parsed::Event(s, _, _) | Parsed::Ack(s, _)) => {
+                    Some(s.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        serials.sort_unstable();
+        serials.dedup();
+        let mut vehicles: HashMap<String, Option<store::LiveVehicle>> =
+            serials.iter().map(|s| ((*s).to_owned(), None)).collect();
+        for v in store::vehicles_by_serials(db, &serials).await? {
+            vehicles.insert(v.serial.clone(), Some(v));
+        }
+        Ok(Preloaded {
+            vehicles,
+            pending: BTreeMap::new(),
+        })
+    }
+
+    fn defer(&mut self, vehicle_id: i64, t: store::Telemetry) {
+        self.pending
+            .entry(vehicle_id)
+            .and_modify(|kept| kept.then(&t))
+            .or_insert(t);
+    }
+
+    async fn flush(&mut self, db: &impl ConnectionTrait) -> Result<()> {
+        if !self.pending.is_empty() {
+            let rows: Vec<(i64, store::Telemetry)> =
+                std::mem::take(&mut self.pending).into_iter().collect();
+            store::update_live_states(db, &rows).await?;
+        }
+        Ok(())
+    }
+
+    /// Forget vehicles whose row changed in a way this batch does not follow (their spot).
+    fn forget(&mut self, ids: impl IntoIterator<Item = i64>) {
+        let ids: HashSet<i64> = ids.into_iter().collect();
+        if !ids.is_empty() {
+            self.vehicles
+                .retain(|_, v| v.as_ref().is_none_or(|v| !ids.contains(&v.id)));
+        }
+    }
+}
+
+/// The vehicle in service of `serial`: from the batch's rows when there are some (a row read
+/// now is kept, so that the batch's later messages see what this one defers).
+async fn vehicle(
+    db: &impl ConnectionTrait,
+    pre: Option<&mut Preloaded>,
+    serial: &str,
+) -> Result<store::LiveVehicle> {
+    let found = match pre {
+        Some(pre) => match pre.vehicles.get(serial) {
+            Some(known) => known.clone(),
+            None => {
+                let read = store::vehicle_by_serial(db, serial).await?;
+                pre.vehicles.insert(serial.to_owned(), read.clone());
+                read
+            }
+        },
+        None => store::vehicle_by_serial(db, serial).await?,
+    };
+    found.ok_or_else(|| unknown("vehicle", serial))
+}
+
 /// The ingest: applies messages under a topic prefix, keeping each network's parsed zones.
 #[derive(Debug)]
 pub struct Ingest {
@@ -328,7 +412,7 @@ impl Ingest {
 
     async fn apply_alone(&self, db: &DatabaseConnection, parsed: &Parsed) -> Result<Outcome> {
         let txn = relais_store::db::begin_write(db).await?;
-        let outcome = self.apply(&txn, parsed).await?;
+        let outcome = self.apply(&txn, None, parsed).await?;
         txn.commit().await?;
         Ok(outcome)
     }
@@ -389,27 +473,47 @@ impl Ingest {
         parsed: &[Result<Parsed>],
     ) -> Result<Vec<Option<Result<Outcome>>>> {
         let txn = relais_store::db::begin_write(db).await?;
+        let mut pre = Preloaded::load(&txn, parsed).await?;
         let mut out = Vec::with_capacity(parsed.len());
         for p in parsed {
             let Ok(p) = p else {
                 out.push(None);
                 continue;
             };
-            match self.apply(&txn, p).await {
+            match self.apply(&txn, Some(&mut pre), p).await {
                 Err(err) if !is_refusal(&err) => return Err(err),
                 result => out.push(Some(result)),
             }
         }
+        pre.flush(&txn).await?;
         txn.commit().await?;
         Ok(out)
     }
 
-    async fn apply(&self, db: &impl ConnectionTrait, parsed: &Parsed) -> Result<Outcome> {
+    async fn apply(
+        &self,
+        db: &impl ConnectionTrait,
+        pre: Option<&mut Preloaded>,
+        parsed: &Parsed,
+    ) -> Result<Outcome> {
+        let mut pre = pre;
+        // Telemetry waiting to be written goes first: the other messages read or write vehicles.
+        if !matches!(parsed, Parsed::Telemetry(..))
+            && let Some(pre) = pre.as_deref_mut()
+        {
+            pre.flush(db).await?;
+        }
         match parsed {
-            Parsed::Telemetry(serial, t) => self.telemetry(db, serial, t).await,
-            Parsed::Event(serial, event, raw) => vehicle_event(db, serial, event, raw).await,
-            Parsed::Ack(serial, a) => ack(db, serial, a).await,
-            Parsed::Status(serial, status) => station_status(db, serial, status).await,
+            Parsed::Telemetry(serial, t) => self.telemetry(db, pre, serial, t).await,
+            Parsed::Event(serial, event, raw) => vehicle_event(db, pre, serial, event, raw).await,
+            Parsed::Ack(serial, a) => ack(db, pre, serial, a).await,
+            Parsed::Status(serial, status) => {
+                let (outcome, moved) = station_status(db, serial, status).await?;
+                if let Some(pre) = pre {
+                    pre.forget(moved);
+                }
+                Ok(outcome)
+            }
             Parsed::Energy(serial, e) => energy(db, serial, e).await,
         }
     }
@@ -417,12 +521,12 @@ impl Ingest {
     async fn telemetry(
         &self,
         db: &impl ConnectionTrait,
+        pre: Option<&mut Preloaded>,
         serial: &str,
         t: &Telemetry,
     ) -> Result<Outcome> {
-        let v = store::vehicle_by_serial(db, serial)
-            .await?
-            .ok_or_else(|| unknown("vehicle", serial))?;
+        let mut pre = pre;
+        let v = vehicle(db, pre.as_deref_mut(), serial).await?;
         let now = t.ts.unwrap_or_else(Utc::now);
         let zones = self.zones.get(db, v.network_id, v.zones_version).await?;
         let was_inside = match (v.latitude, v.longitude) {
@@ -430,19 +534,25 @@ impl Ingest {
             _ => true,
         };
         let inside = zones.inside_border(point(t.lat, t.lng));
-        store::update_live_state(
-            db,
-            v.id,
-            &store::Telemetry {
-                latitude: t.lat,
-                longitude: t.lng,
-                battery: t.battery,
-                locked: t.locked,
-                speed: t.speed,
-                seen_at: now,
-            },
-        )
-        .await?;
+        let live = store::Telemetry {
+            latitude: t.lat,
+            longitude: t.lng,
+            battery: t.battery,
+            locked: t.locked,
+            speed: t.speed,
+            seen_at: now,
+        };
+        match pre {
+            Some(pre) => {
+                if let Some(Some(kept)) = pre.vehicles.get_mut(serial) {
+                    kept.latitude = Some(t.lat);
+                    kept.longitude = Some(t.lng);
+                    kept.last_seen_at = Some(now);
+                }
+                pre.defer(v.id, live);
+            }
+            None => store::update_live_state(db, v.id, &live).await?,
+        }
         let left_border = was_inside && !inside;
         let mut alerts = Vec::new();
         let mut commands = Vec::new();
@@ -572,15 +682,18 @@ fn alert_of_event(event: &str) -> Option<AlertType> {
 
 async fn vehicle_event(
     db: &impl ConnectionTrait,
+    pre: Option<&mut Preloaded>,
     serial: &str,
     event: &Event,
     raw: &serde_json::Value,
 ) -> Result<Outcome> {
     let kind = event.event.as_str();
-    let v = store::vehicle_by_serial(db, serial)
-        .await?
-        .ok_or_else(|| unknown("vehicle", serial))?;
+    let mut pre = pre;
+    let v = vehicle(db, pre.as_deref_mut(), serial).await?;
     let at = event.ts.unwrap_or_else(Utc::now);
+    if let Some(Some(kept)) = pre.and_then(|p| p.vehicles.get_mut(serial)) {
+        kept.last_seen_at = Some(v.last_seen_at.map_or(at, |seen| seen.max(at)));
+    }
     let position = event.lat.zip(event.lng).or(v.latitude.zip(v.longitude));
     let event_id = store::record_event(db, v.id, kind, raw.to_string(), position, at).await?;
     store::vehicle_seen(db, v.id, at).await?;
@@ -731,11 +844,12 @@ fn plan_spots(
     plan
 }
 
+/// Applies a station status; answers its outcome and the vehicles whose spot it may have changed.
 async fn station_status(
     db: &impl ConnectionTrait,
     serial: &str,
     status: &StationStatus,
-) -> Result<Outcome> {
+) -> Result<(Outcome, Vec<i64>)> {
     let at = status.ts.unwrap_or_else(Utc::now);
     // The station's own state first: this finds it (nothing written for an unknown serial).
     let s = store::report_station_status(db, serial, status.power_ok, status.temperature, at)
@@ -828,12 +942,22 @@ async fn station_status(
             }
         }
     }
-    Ok(Outcome::StationStatus {
-        station_id: s.id,
-        alerts,
-        unknown_spots: plan.unknown_spots,
-        unknown_vehicles: plan.unknown_vehicles,
-    })
+    let moved = plan
+        .changes
+        .vehicles
+        .iter()
+        .map(|v| v.0)
+        .chain(plan.changes.left.iter().map(|v| v.0))
+        .collect();
+    Ok((
+        Outcome::StationStatus {
+            station_id: s.id,
+            alerts,
+            unknown_spots: plan.unknown_spots,
+            unknown_vehicles: plan.unknown_vehicles,
+        },
+        moved,
+    ))
 }
 
 async fn energy(db: &impl ConnectionTrait, serial: &str, e: &Energy) -> Result<Outcome> {
@@ -848,10 +972,13 @@ async fn energy(db: &impl ConnectionTrait, serial: &str, e: &Energy) -> Result<O
     })
 }
 
-async fn ack(db: &impl ConnectionTrait, serial: &str, a: &Ack) -> Result<Outcome> {
-    let v = store::vehicle_by_serial(db, serial)
-        .await?
-        .ok_or_else(|| unknown("vehicle", serial))?;
+async fn ack(
+    db: &impl ConnectionTrait,
+    pre: Option<&mut Preloaded>,
+    serial: &str,
+    a: &Ack,
+) -> Result<Outcome> {
+    let v = vehicle(db, pre, serial).await?;
     let error: Option<String> = (!a.ok).then(|| {
         a.error
             .as_deref()

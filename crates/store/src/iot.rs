@@ -70,6 +70,36 @@ pub async fn vehicle_by_serial(
         .await?)
 }
 
+/// The vehicles in service of these serials, with their network's `zones_version`, in one
+/// query (for a batch of messages).
+pub async fn vehicles_by_serials(
+    db: &impl ConnectionTrait,
+    serials: &[&str],
+) -> Result<Vec<LiveVehicle>> {
+    use vehicle::Column as V;
+    if serials.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vehicle::Entity::find()
+        .select_only()
+        .columns([
+            V::Id,
+            V::Serial,
+            V::NetworkId,
+            V::Latitude,
+            V::Longitude,
+            V::LastSeenAt,
+            V::SpotId,
+        ])
+        .column(network::Column::ZonesVersion)
+        .join(sea_orm::JoinType::InnerJoin, vehicle_network())
+        .filter(V::Serial.is_in(serials.iter().copied()))
+        .filter(V::DecommissionedAt.is_null())
+        .into_model::<LiveVehicle>()
+        .all(db)
+        .await?)
+}
+
 /// What a telemetry message sets on a vehicle; `None` leaves a field as it is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Telemetry {
@@ -107,6 +137,82 @@ pub async fn update_live_state(
         .filter(vehicle::Column::Id.eq(vehicle_id))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+impl Telemetry {
+    /// This message followed by `next` for the same vehicle, as one.
+    pub fn then(&mut self, next: &Telemetry) {
+        self.latitude = next.latitude;
+        self.longitude = next.longitude;
+        self.seen_at = next.seen_at;
+        self.battery = next.battery.or(self.battery);
+        self.locked = next.locked.or(self.locked);
+        self.speed = next.speed.or(self.speed);
+    }
+}
+
+/// Vehicles written per statement by [`update_live_states`].
+const LIVE_CHUNK: usize = 100;
+
+/// Write the telemetry of several vehicles (one entry per vehicle): one statement per hundred.
+pub async fn update_live_states(
+    db: &impl ConnectionTrait,
+    rows: &[(i64, Telemetry)],
+) -> Result<()> {
+    use vehicle::Column as V;
+    for chunk in rows.chunks(LIVE_CHUNK) {
+        let mut latitude = CaseStatement::new();
+        let mut longitude = CaseStatement::new();
+        let mut seen = CaseStatement::new();
+        let (mut battery, mut locked, mut speed) = (None, None, None);
+        for (id, t) in chunk {
+            latitude = latitude.case(V::Id.eq(*id), Expr::value(t.latitude));
+            longitude = longitude.case(V::Id.eq(*id), Expr::value(t.longitude));
+            seen = seen.case(V::Id.eq(*id), Expr::value(t.seen_at));
+            if let Some(b) = t.battery {
+                battery = Some(
+                    battery
+                        .unwrap_or_else(CaseStatement::new)
+                        .case(V::Id.eq(*id), Expr::value(b)),
+                );
+            }
+            if let Some(l) = t.locked {
+                locked = Some(
+                    locked
+                        .unwrap_or_else(CaseStatement::new)
+                        .case(V::Id.eq(*id), Expr::value(l)),
+                );
+            }
+            if let Some(v) = t.speed {
+                speed = Some(
+                    speed
+                        .unwrap_or_else(CaseStatement::new)
+                        .case(V::Id.eq(*id), Expr::value(v)),
+                );
+            }
+        }
+        let mut update = vehicle::Entity::update_many()
+            .col_expr(V::Latitude, latitude.finally(Expr::col(V::Latitude)).into())
+            .col_expr(
+                V::Longitude,
+                longitude.finally(Expr::col(V::Longitude)).into(),
+            )
+            .col_expr(V::LastSeenAt, seen.finally(Expr::col(V::LastSeenAt)).into());
+        for (column, case) in [
+            (V::Battery, battery),
+            (V::Locked, locked),
+            (V::Speed, speed),
+        ] {
+            if let Some(case) = case {
+                update = update.col_expr(column, case.finally(Expr::col(column)).into());
+            }
+        }
+        update
+            .filter(V::Id.is_in(chunk.iter().map(|(id, _)| *id)))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }
 
