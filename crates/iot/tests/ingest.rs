@@ -13,7 +13,9 @@ use relais_store::entity::{
 };
 use relais_store::geofencing::BorderSettings;
 use relais_store::network_vehicles;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +32,7 @@ async fn send(
 async fn events(db: &DatabaseConnection, vehicle_id: i64) -> Vec<vehicle_event::Model> {
     vehicle_event::Entity::find()
         .filter(vehicle_event::Column::VehicleId.eq(vehicle_id))
+        .order_by_asc(vehicle_event::Column::Id)
         .all(db)
         .await
         .unwrap()
@@ -1023,4 +1026,87 @@ async fn a_batch_applies_every_message_and_one_that_fails_changes_nothing() {
                 .parse::<chrono::DateTime<chrono::Utc>>()
                 .unwrap()
     );
+}
+
+#[tokio::test]
+async fn a_batch_follows_each_vehicle_from_one_message_to_the_next() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    border(&t.db, net, ALL_ACTIONS).await;
+    let v = vehicle(&t.db, net, "VEH080").await;
+    let (cluster, st, [spot1, _]) = station(&t.db, net, "STA080").await;
+    let ingest = relais_iot::Ingest::new(P);
+    let batch: Vec<(&str, String)> = vec![
+        (
+            "relais/vehicles/VEH080/telemetry",
+            json!({"lat": 45.75, "lng": 4.85, "battery": 70}).to_string(),
+        ),
+        // Outside, as the previous message of the batch left it: a crossing.
+        (
+            "relais/vehicles/VEH080/telemetry",
+            json!({"lat": 45.95, "lng": 4.85, "speed": 3.0}).to_string(),
+        ),
+        // Without a position: the last one reported, in this batch.
+        (
+            "relais/vehicles/VEH080/events",
+            json!({"event": "unlocked"}).to_string(),
+        ),
+        (
+            "relais/vehicles/VEH080/telemetry",
+            json!({"lat": 45.76, "lng": 4.86}).to_string(),
+        ),
+        (
+            "relais/stations/STA080/status",
+            json!({"power_ok": true, "spots": [
+            {"number": 1, "occupied": true, "vehicle_serial": "VEH080"}]})
+            .to_string(),
+        ),
+        // Docked by the report just before: the alert names its spot.
+        (
+            "relais/vehicles/VEH080/events",
+            json!({"event": "lifted"}).to_string(),
+        ),
+        (
+            "relais/vehicles/VEH080/telemetry",
+            json!({"lat": 45.77, "lng": 4.87, "locked": true}).to_string(),
+        ),
+    ];
+    let messages: Vec<relais_iot::Message<'_>> =
+        batch.iter().map(|(t, p)| (*t, p.as_bytes())).collect();
+    let results = ingest.handle_batch(&t.db, &messages).await;
+    let outcomes: Vec<Outcome> = results.into_iter().map(Result::unwrap).collect();
+    assert!(matches!(
+        outcomes[0],
+        Outcome::Telemetry {
+            left_border: false,
+            ..
+        }
+    ));
+    assert!(
+        matches!(&outcomes[1], Outcome::Telemetry { left_border: true, commands, .. } if commands.len() == 3),
+        "{:?}",
+        outcomes[1]
+    );
+    let recorded = events(&t.db, v).await;
+    let unlocked = recorded.iter().find(|e| e.kind == "unlocked").unwrap();
+    assert_eq!(
+        (unlocked.latitude, unlocked.longitude),
+        (Some(45.95), Some(4.85))
+    );
+    let lifted = alerts(&t.db, net)
+        .await
+        .into_iter()
+        .find(|a| a.alert_type == "vehicle-lifted")
+        .unwrap();
+    assert_eq!(
+        (lifted.cluster_id, lifted.station_id, lifted.spot_id),
+        (Some(cluster), Some(st), Some(spot1))
+    );
+    let row = get_vehicle(&t.db, v).await;
+    assert_eq!((row.latitude, row.longitude), (Some(45.77), Some(4.87)));
+    assert_eq!(
+        (row.battery, row.speed, row.locked),
+        (Some(70), Some(3.0), true)
+    );
+    assert_eq!(row.spot_id, Some(spot1));
 }

@@ -14,7 +14,7 @@ use relais_store::entity::{
 use relais_store::geofencing::BorderSettings;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    QueryOrder, Set,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -260,6 +260,7 @@ pub async fn get_vehicle(db: &DatabaseConnection, id: i64) -> vehicle::Model {
 pub async fn alerts(db: &DatabaseConnection, network: i64) -> Vec<fleet_alert::Model> {
     fleet_alert::Entity::find()
         .filter(fleet_alert::Column::NetworkId.eq(network))
+        .order_by_asc(fleet_alert::Column::Id)
         .all(db)
         .await
         .unwrap()
