@@ -269,8 +269,11 @@ fn unknown(kind: &'static str, serial: &str) -> IngestError {
 /// comes with its network's current version, so a stale entry is seen without a query.
 #[derive(Debug, Default)]
 struct ZonesCache {
-    networks: Mutex<HashMap<i64, (i64, Arc<Zones<i64>>)>>,
+    networks: Mutex<HashMap<i64, Kept>>,
 }
+
+/// A network's zones and the `zones_version` they were read at.
+type Kept = (i64, Arc<Zones<i64>>);
 
 impl ZonesCache {
     /// The zones of network `network_id` as of `version`, read and parsed again only when the

@@ -361,8 +361,8 @@ pub async fn report_station_status(
         .and_where(Expr::col(S::Serial).eq(serial))
         .and_where(Expr::col(S::DecommissionedAt).is_null())
         .returning(Query::returning().exprs([
-            Expr::col(S::Id).into(),
-            Expr::col(S::ClusterId).into(),
+            Expr::col(S::Id),
+            Expr::col(S::ClusterId),
             network_id.into(),
             power_cut_open,
         ]))
