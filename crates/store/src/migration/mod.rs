@@ -12,6 +12,7 @@ mod m20261201_000001_network_names;
 mod m20261201_000002_security_epoch;
 mod m20261201_000003_network_counters;
 mod m20261201_000004_list_indexes;
+mod m20261202_000009_ingest_indexes;
 mod m20261202_000010_network_zones_version;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_security_epoch::Migration),
             Box::new(m20261201_000003_network_counters::Migration),
             Box::new(m20261201_000004_list_indexes::Migration),
+            Box::new(m20261202_000009_ingest_indexes::Migration),
             Box::new(m20261202_000010_network_zones_version::Migration),
         ]
     }
