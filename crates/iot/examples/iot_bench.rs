@@ -386,7 +386,7 @@ async fn main() {
         .and_then(|row| row.try_get_by_index::<i64>(0).ok())
         .unwrap_or(0);
     println!(
-        "messages: {n} published, {} applied, {} refused, {} failed, in {} transactions (window {})",
+        "messages: {n} published, {} applied, {} refused, {} failed, in {} batches (window {})",
         Counters::get(&counters.ingested),
         Counters::get(&counters.malformed)
             + Counters::get(&counters.unknown_devices)

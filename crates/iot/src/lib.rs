@@ -153,7 +153,8 @@ pub struct Counters {
     pub disconnections: AtomicU64,
     /// Messages received and waiting in the queue for the ingest task.
     pub queued: AtomicU64,
-    /// Transactions the ingest task committed (a batch each, or a message after a rollback).
+    /// Batches applied: one transaction each, unless a database error made the batch apply its
+    /// messages one transaction each.
     pub batches: AtomicU64,
     /// Seconds from a message's reception to the end of its transaction.
     pub latency: Histogram,

@@ -67,8 +67,8 @@ impl Collector for IotMetrics {
         )?;
         counter(
             &mut encoder,
-            "iot_ingest_transactions",
-            "Transactions of the ingest task (one per batch of waiting messages)",
+            "iot_ingest_batches",
+            "Batches of waiting messages the ingest task applied (one transaction each)",
             get(&c.batches),
         )?;
         let depth = ConstGauge::new(get(&c.queued) as i64);
