@@ -8,6 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -15,6 +16,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::RwLock;
 use std::time::Instant;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -32,7 +34,8 @@ struct RouteLabels {
 
 /// The server's metrics, in one registry.
 pub struct Metrics {
-    registry: Registry,
+    /// Locked only to add a collector (at start-up) and to encode a scrape.
+    registry: RwLock<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pool_open: Gauge,
@@ -92,7 +95,7 @@ impl Default for Metrics {
             pool_idle.clone(),
         );
         Metrics {
-            registry,
+            registry: RwLock::new(registry),
             requests,
             latency,
             pool_open,
@@ -101,6 +104,16 @@ impl Default for Metrics {
             caller_cache_hits,
             caller_cache_misses,
         }
+    }
+}
+
+impl Metrics {
+    /// Add metrics read at each scrape from another part of the server (the IoT link's).
+    pub fn register_collector(&self, collector: Box<dyn Collector>) {
+        self.registry
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .register_collector(collector);
     }
 }
 
@@ -176,7 +189,7 @@ pub const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.
 /// Prometheus text exposition (OpenMetrics).
 #[utoipa::path(get, path = "/metrics", tag = "Operations",
     summary = "Metrics",
-    description = "OpenMetrics text (Prometheus scrapes it as is): requests by route and status, latency histogram, database pool.",
+    description = "OpenMetrics text (Prometheus scrapes it as is): requests by route and status, latency histogram, database pool, and when the IoT link runs its messages received, applied and refused, ingest queue depth and latency (`relais_iot_*`).",
     extensions(("x-permission" = json!(public()))),
     responses((status = 200, description = "Metrics", body = String, content_type = METRICS_CONTENT_TYPE)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
@@ -184,7 +197,15 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     state.metrics.pool_open.set(open.into());
     state.metrics.pool_idle.set(idle.into());
     let mut body = String::new();
-    if let Err(err) = encode(&mut body, &state.metrics.registry) {
+    let encoded = encode(
+        &mut body,
+        &state
+            .metrics
+            .registry
+            .read()
+            .unwrap_or_else(|e| e.into_inner()),
+    );
+    if let Err(err) = encoded {
         return ApiError::internal(err).into_response();
     }
     ([(CONTENT_TYPE, METRICS_CONTENT_TYPE)], body).into_response()

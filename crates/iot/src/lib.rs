@@ -16,7 +16,8 @@
 //!
 //! # What messages do
 //!
-//! [`handle_message`] applies one message in one transaction (see `docs/iot.md`):
+//! [`Ingest`] applies messages through the store, several in one transaction when they wait
+//! together, and [`handle_message`] one alone (see `docs/iot.md`):
 //!
 //! - telemetry updates the vehicle's live state (position, battery, locked, speed,
 //!   `last_seen_at`). When the position leaves the network's border (the previous one was inside,
@@ -44,15 +45,25 @@
 //! at warn with the topic and at most 200 characters of the payload; they change nothing. The
 //! link reconnects with exponential backoff (1 s to 30 s) when the broker goes away, and
 //! subscribes again on each connection.
+//!
+//! # Off the event loop
+//!
+//! The MQTT event loop only receives: each message goes into a bounded queue ([`QUEUE`]) that
+//! one ingest task empties in batches ([`BATCH`] at most per transaction), so a slow database
+//! never delays keep-alives. When the queue is full the event loop waits (back-pressure: the
+//! broker holds what is not read yet) rather than drop messages.
 
 mod ingest;
+mod metrics;
 pub mod topics;
 
 pub use ingest::{
-    HIGH_TEMPERATURE, IngestError, LOCK, NOTIFY_USER, Outcome, PLAY_SOUND, POWER_CUT, REDUCE_SPEED,
-    handle_message, severity_of,
+    HIGH_TEMPERATURE, Ingest, IngestError, LOCK, Message, NOTIFY_USER, Outcome, PLAY_SOUND,
+    POWER_CUT, REDUCE_SPEED, handle_message, severity_of,
 };
+pub use metrics::IotMetrics;
 
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use relais_store::entity::vehicle;
 use relais_store::network_vehicles;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -62,6 +73,11 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Messages received and not yet applied, at most; the event loop waits beyond.
+pub const QUEUE: usize = 1024;
+/// Messages applied in one transaction, at most.
+pub const BATCH: usize = 256;
 
 /// How to reach the broker and how the link behaves.
 #[derive(Debug, Clone)]
@@ -111,7 +127,7 @@ impl IotConfig {
 }
 
 /// What the link has seen and done since it started.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Counters {
     /// Messages received on the subscribed topics.
     pub received: AtomicU64,
@@ -135,6 +151,35 @@ pub struct Counters {
     pub connections: AtomicU64,
     /// Connection failures or losses.
     pub disconnections: AtomicU64,
+    /// Messages received and waiting in the queue for the ingest task.
+    pub queued: AtomicU64,
+    /// Batches applied: one transaction each, unless a database error made the batch apply its
+    /// messages one transaction each.
+    pub batches: AtomicU64,
+    /// Seconds from a message's reception to the end of its transaction.
+    pub latency: Histogram,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            received: AtomicU64::default(),
+            ingested: AtomicU64::default(),
+            malformed: AtomicU64::default(),
+            unknown_devices: AtomicU64::default(),
+            unknown_topics: AtomicU64::default(),
+            errors: AtomicU64::default(),
+            commands_published: AtomicU64::default(),
+            commands_delivered: AtomicU64::default(),
+            commands_failed: AtomicU64::default(),
+            connections: AtomicU64::default(),
+            disconnections: AtomicU64::default(),
+            queued: AtomicU64::default(),
+            batches: AtomicU64::default(),
+            // 100 µs to about 3 s.
+            latency: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
+        }
+    }
 }
 
 fn bump(counter: &AtomicU64) {
@@ -153,11 +198,23 @@ fn excerpt(payload: &[u8]) -> String {
     String::from_utf8_lossy(payload).chars().take(200).collect()
 }
 
+/// Called with each applied message's payload and the instant its transaction ended (a
+/// measurement hook: the benchmark reads its own send times from the payloads).
+pub type AppliedProbe = Arc<dyn Fn(&[u8], Instant) + Send + Sync>;
+
+/// A message received, waiting for the ingest task.
+struct Received {
+    publish: rumqttc::Publish,
+    at: Instant,
+}
+
 /// The link: a database, a configuration and its counters.
 #[derive(Clone)]
 pub struct IotLink {
     db: DatabaseConnection,
     config: IotConfig,
+    ingest: Arc<Ingest>,
+    probe: Option<AppliedProbe>,
     counters: Arc<Counters>,
     /// Commands published and waiting for their ack, with when they were published.
     in_flight: Arc<Mutex<HashMap<i64, Instant>>>,
@@ -168,7 +225,9 @@ impl IotLink {
     pub fn new(db: DatabaseConnection, config: IotConfig) -> Self {
         IotLink {
             db,
+            ingest: Arc::new(Ingest::new(config.topic_prefix.clone())),
             config,
+            probe: None,
             counters: Arc::default(),
             in_flight: Arc::default(),
             connected: Arc::default(),
@@ -179,11 +238,54 @@ impl IotLink {
         self.counters.clone()
     }
 
+    /// The counters as Prometheus metrics, to register on the server's `/metrics`.
+    pub fn metrics(&self) -> IotMetrics {
+        IotMetrics::new(self.counters.clone())
+    }
+
+    /// Call `probe` after each message applied (see [`AppliedProbe`]).
+    pub fn with_probe(mut self, probe: AppliedProbe) -> Self {
+        self.probe = Some(probe);
+        self
+    }
+
     /// Apply a message and count it; never fails (failures are counted and logged).
     pub async fn handle(&self, topic: &str, payload: &[u8]) -> Option<Outcome> {
+        bump(&self.counters.received);
+        let result = self.ingest.handle(&self.db, topic, payload).await;
+        bump(&self.counters.batches);
+        self.count(topic, payload, result)
+    }
+
+    /// Apply the messages waiting together (see [`Ingest::handle_batch`]) and count them.
+    async fn handle_received(&self, batch: &[Received]) {
+        let messages: Vec<Message<'_>> = batch
+            .iter()
+            .map(|m| (m.publish.topic.as_str(), m.publish.payload.as_ref()))
+            .collect();
+        let results = self.ingest.handle_batch(&self.db, &messages).await;
+        let done = Instant::now();
+        bump(&self.counters.batches);
+        for (m, result) in batch.iter().zip(results) {
+            self.counters
+                .latency
+                .observe(done.duration_since(m.at).as_secs_f64());
+            let applied = result.is_ok();
+            self.count(&m.publish.topic, &m.publish.payload, result);
+            if applied && let Some(probe) = &self.probe {
+                probe(&m.publish.payload, done);
+            }
+        }
+    }
+
+    fn count(
+        &self,
+        topic: &str,
+        payload: &[u8],
+        result: Result<Outcome, IngestError>,
+    ) -> Option<Outcome> {
         let c = &self.counters;
-        bump(&c.received);
-        match handle_message(&self.db, &self.config.topic_prefix, topic, payload).await {
+        match result {
             Ok(outcome) => {
                 bump(&c.ingested);
                 match outcome {
@@ -309,6 +411,20 @@ impl IotLink {
         options.set_max_packet_size(256 * 1024, 256 * 1024);
         let (client, mut eventloop) = AsyncClient::new(options, 256);
         let prefix = self.config.topic_prefix.clone();
+        let (queue, mut waiting) = tokio::sync::mpsc::channel::<Received>(QUEUE);
+        let ingester = {
+            let link = self.clone();
+            tokio::spawn(async move {
+                let mut batch = Vec::with_capacity(BATCH);
+                while waiting.recv_many(&mut batch, BATCH).await > 0 {
+                    link.counters
+                        .queued
+                        .fetch_sub(batch.len() as u64, Ordering::Relaxed);
+                    link.handle_received(&batch).await;
+                    batch.clear();
+                }
+            })
+        };
         let deliverer = {
             let link = self.clone();
             let client = client.clone();
@@ -341,7 +457,16 @@ impl IotLink {
                         self.connected.store(true, Ordering::Relaxed);
                     }
                     Ok(Event::Incoming(Packet::Publish(publish))) => {
-                        self.handle(&publish.topic, &publish.payload).await;
+                        bump(&self.counters.received);
+                        bump(&self.counters.queued);
+                        let message = Received { publish, at: Instant::now() };
+                        // Full: wait for room (the broker keeps what is not read yet).
+                        tokio::select! {
+                            _ = &mut shutdown => break Ok(()),
+                            sent = queue.send(message) => if sent.is_err() {
+                                break Err("the IoT ingest task stopped".to_owned());
+                            }
+                        }
                     }
                     Ok(_) => {}
                     Err(err) => {
@@ -358,6 +483,9 @@ impl IotLink {
             }
         };
         deliverer.abort();
+        // What was received is applied before the link stops.
+        drop(queue);
+        let _ = ingester.await;
         let _ = client.try_disconnect();
         result
     }

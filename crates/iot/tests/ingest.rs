@@ -1,17 +1,23 @@
-//! `handle_message` on SQLite: each message kind, each alert, the border actions, and the
-//! messages that must change nothing.
+//! The ingest on the test database (SQLite, or PostgreSQL with `RELAIS_TEST_DATABASE_URL`):
+//! each message kind, each alert, the border actions and their supersession, the zones kept
+//! per network, batches, the statements a message costs, and the messages that must change
+//! nothing.
 
 mod common;
 
 use common::*;
+use relais_domain::geometry::Shape;
 use relais_iot::{IngestError, IotConfig, IotLink, Outcome, handle_message};
 use relais_store::entity::{
     energy_reading, spot, station, station_outage, vehicle_command, vehicle_event,
 };
 use relais_store::geofencing::BorderSettings;
 use relais_store::network_vehicles;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 
 const P: &str = "relais";
 
@@ -26,6 +32,7 @@ async fn send(
 async fn events(db: &DatabaseConnection, vehicle_id: i64) -> Vec<vehicle_event::Model> {
     vehicle_event::Entity::find()
         .filter(vehicle_event::Column::VehicleId.eq(vehicle_id))
+        .order_by_asc(vehicle_event::Column::Id)
         .all(db)
         .await
         .unwrap()
@@ -655,4 +662,451 @@ async fn a_decommissioned_vehicle_is_unknown() {
             ..
         })
     ));
+}
+
+#[tokio::test]
+async fn a_second_border_exit_supersedes_the_waiting_commands() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    border(&t.db, net, ALL_ACTIONS).await;
+    let v = vehicle(&t.db, net, "VEH060").await;
+    let topic = "relais/vehicles/VEH060/telemetry";
+    let inside = json!({"lat": 45.75, "lng": 4.85});
+    let outside = json!({"lat": 45.95, "lng": 4.85});
+    send(&t.db, topic, inside.clone()).await.unwrap();
+    let Outcome::Telemetry {
+        commands: first, ..
+    } = send(&t.db, topic, outside.clone()).await.unwrap()
+    else {
+        panic!("telemetry");
+    };
+    // A command the Dashboard queued for the vehicle, of another kind: left alone.
+    let other = queue(&t.db, v, "apply-settings").await;
+    send(&t.db, topic, inside).await.unwrap();
+    let Outcome::Telemetry {
+        commands: second, ..
+    } = send(&t.db, topic, outside).await.unwrap()
+    else {
+        panic!("telemetry");
+    };
+    assert_eq!((first.len(), second.len()), (3, 3));
+    let rows = network_vehicles::vehicle_commands(&t.db, v).await.unwrap();
+    let state = |id: i64| rows.iter().find(|c| c.id == id).unwrap().state.clone();
+    assert!(
+        first.iter().all(|&id| state(id) == "superseded"),
+        "{rows:?}"
+    );
+    assert!(second.iter().all(|&id| state(id) == "pending"), "{rows:?}");
+    assert_eq!(state(other), "pending");
+    // Only the newest of each kind waits for delivery.
+    let pending: Vec<_> = network_vehicles::pending_commands(&t.db, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.vehicle_id == v)
+        .map(|c| c.command)
+        .collect();
+    assert_eq!(
+        pending,
+        vec!["apply-settings", "reduce-speed", "play-sound", "lock"]
+    );
+}
+
+#[tokio::test]
+async fn a_border_changed_in_the_store_is_seen_by_the_next_message() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    border(&t.db, net, ALL_ACTIONS).await;
+    vehicle(&t.db, net, "VEH061").await;
+    let link = IotLink::new(t.db.clone(), IotConfig::new("mqtt://127.0.0.1:1883"));
+    let topic = "relais/vehicles/VEH061/telemetry";
+    let moved = |lng: f64| json!({"lat": 45.75, "lng": lng}).to_string();
+    // Inside the border (lng 4.80..4.90): the zones are read and kept.
+    for lng in [4.85, 4.88, 4.85] {
+        let outcome = link.handle(topic, moved(lng).as_bytes()).await.unwrap();
+        assert!(matches!(
+            outcome,
+            Outcome::Telemetry {
+                left_border: false,
+                ..
+            }
+        ));
+    }
+    // The border shrinks to lng 4.80..4.86: 4.88 is now outside, which the kept zones do not
+    // know.
+    let before = zones_version(&t.db, net).await;
+    let shape = Shape::new(&[[4.80, 45.70], [4.86, 45.70], [4.86, 45.80], [4.80, 45.80]]).unwrap();
+    relais_store::geofencing::set_border_shape(&t.db, net, &shape)
+        .await
+        .unwrap();
+    assert!(zones_version(&t.db, net).await > before);
+    let outcome = link.handle(topic, moved(4.88).as_bytes()).await.unwrap();
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Telemetry {
+                left_border: true,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_geofencing_change_raises_the_zones_version() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    assert_eq!(zones_version(&t.db, net).await, 0);
+    let shape = Shape::new(&[[4.80, 45.70], [4.86, 45.70], [4.86, 45.80], [4.80, 45.80]]).unwrap();
+    let mut last = 0;
+    let mut raised = |now: i64, what: &str| {
+        assert!(now > last, "{what} left the zones version at {now}");
+        last = now;
+    };
+    use relais_store::geofencing as g;
+    g::set_border_shape(&t.db, net, &shape).await.unwrap();
+    raised(zones_version(&t.db, net).await, "set_border_shape");
+    g::set_border_settings(&t.db, net, ALL_ACTIONS)
+        .await
+        .unwrap();
+    raised(zones_version(&t.db, net).await, "set_border_settings");
+    let zone = g::create_speed_zone(&t.db, net, &shape, 10).await.unwrap();
+    raised(zones_version(&t.db, net).await, "create_speed_zone");
+    g::update_speed_zone(&t.db, zone.id, None, Some(12))
+        .await
+        .unwrap();
+    raised(zones_version(&t.db, net).await, "update_speed_zone");
+    g::delete_speed_zone(&t.db, zone.id, chrono::Utc::now())
+        .await
+        .unwrap();
+    raised(zones_version(&t.db, net).await, "delete_speed_zone");
+    let parking = g::create_virtual_parking(&t.db, Some(net), &shape, 5)
+        .await
+        .unwrap();
+    raised(zones_version(&t.db, net).await, "create_virtual_parking");
+    g::update_virtual_parking(&t.db, parking.id, &shape, 6)
+        .await
+        .unwrap();
+    raised(zones_version(&t.db, net).await, "update_virtual_parking");
+    g::delete_virtual_parking(&t.db, parking.id, chrono::Utc::now())
+        .await
+        .unwrap();
+    raised(zones_version(&t.db, net).await, "delete_virtual_parking");
+    // A refused change raises nothing.
+    let version = zones_version(&t.db, net).await;
+    assert!(
+        g::delete_speed_zone(&t.db, zone.id, chrono::Utc::now())
+            .await
+            .is_err()
+    );
+    assert_eq!(zones_version(&t.db, net).await, version);
+}
+
+/// The statements a message costs, BEGIN and COMMIT aside.
+async fn statements_of(db: &DatabaseConnection, topic: &str, payload: Value) -> (usize, Outcome) {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut counted = db.clone();
+    let sink = seen.clone();
+    counted.set_metric_callback(move |info| {
+        sink.lock().unwrap().push(info.statement.sql.clone());
+    });
+    let outcome = relais_iot::Ingest::new(P)
+        .handle(&counted, topic, payload.to_string().as_bytes())
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    let statements = seen
+        .iter()
+        .filter(|sql| {
+            let sql = sql.trim_start().to_ascii_uppercase();
+            !["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+                .iter()
+                .any(|k| sql.starts_with(k))
+        })
+        .count();
+    (statements, outcome)
+}
+
+/// A station of `n` spots and `n` vehicles; answers the statements of three reports: every
+/// vehicle docking, every vehicle moving to the next spot, and the same again (no change).
+async fn station_report_costs(n: i32) -> [usize; 3] {
+    let t = db().await;
+    let net = network(&t.db).await;
+    let serial = unique("ST");
+    let (_, st, _) = station(&t.db, net, &serial).await;
+    let mut vehicles = Vec::new();
+    for number in 1..=n {
+        // Spots 1 and 2 come with the station.
+        if number > 2 {
+            spot(&t.db, st, number).await;
+        }
+        let vs = format!("{serial}V{number}");
+        vehicles.push((vs.clone(), vehicle(&t.db, net, &vs).await));
+    }
+    let topic = format!("relais/stations/{serial}/status");
+    let report = |shift: usize| {
+        let spots: Vec<Value> = (0..n as usize)
+            .map(|i| {
+                json!({"number": i as i32 + 1, "occupied": true,
+                       "vehicle_serial": vehicles[(i + shift) % n as usize].0})
+            })
+            .collect();
+        json!({"power_ok": true, "spots": spots})
+    };
+    let (docking, _) = statements_of(&t.db, &topic, report(0)).await;
+    let (moving, _) = statements_of(&t.db, &topic, report(1)).await;
+    // Each vehicle is where the second report put it, and in one spot.
+    let all_spots = spot::Entity::find()
+        .filter(spot::Column::StationId.eq(st))
+        .all(&t.db)
+        .await
+        .unwrap();
+    for (i, (_, id)) in vehicles.iter().enumerate() {
+        let number = ((i + n as usize - 1) % n as usize) as i32 + 1;
+        let holding: Vec<i32> = all_spots
+            .iter()
+            .filter(|s| s.vehicle_id == Some(*id))
+            .map(|s| s.number)
+            .collect();
+        assert_eq!(holding, vec![number], "vehicle {i} of {n}");
+        let row = get_vehicle(&t.db, *id).await;
+        let expected = all_spots.iter().find(|s| s.number == number).unwrap().id;
+        assert_eq!(row.spot_id, Some(expected));
+    }
+    let (steady, _) = statements_of(&t.db, &topic, report(1)).await;
+    [docking, moving, steady]
+}
+
+#[tokio::test]
+async fn a_station_report_costs_the_same_few_statements_whatever_its_spots() {
+    let small = station_report_costs(2).await;
+    let large = station_report_costs(40).await;
+    assert_eq!(small, large, "statements of 2 spots, then of 40");
+    assert!(large.iter().all(|&n| n <= 6), "{large:?}");
+    // Nothing changed: find the station, its spots and the vehicles, and stop there.
+    assert_eq!(large[2], 3);
+}
+
+#[tokio::test]
+async fn telemetry_costs_two_statements_once_the_zones_are_kept() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    border(&t.db, net, ALL_ACTIONS).await;
+    vehicle(&t.db, net, "VEH062").await;
+    let seen: Arc<Mutex<usize>> = Arc::default();
+    let mut counted = t.db.clone();
+    let sink = seen.clone();
+    counted.set_metric_callback(move |info| {
+        let sql = info.statement.sql.trim_start().to_ascii_uppercase();
+        if !sql.starts_with("BEGIN") && !sql.starts_with("COMMIT") {
+            *sink.lock().unwrap() += 1;
+        }
+    });
+    let ingest = relais_iot::Ingest::new(P);
+    let message = json!({"lat": 45.75, "lng": 4.85, "battery": 50}).to_string();
+    let topic = "relais/vehicles/VEH062/telemetry";
+    ingest
+        .handle(&counted, topic, message.as_bytes())
+        .await
+        .unwrap();
+    *seen.lock().unwrap() = 0;
+    ingest
+        .handle(&counted, topic, message.as_bytes())
+        .await
+        .unwrap();
+    // The vehicle with its network's zones version, then its update.
+    assert_eq!(*seen.lock().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a_batch_applies_every_message_and_one_that_fails_changes_nothing() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    let a = vehicle(&t.db, net, "VEH070").await;
+    let b = vehicle(&t.db, net, "VEH071").await;
+    let (_, st, _) = station(&t.db, net, "STA070").await;
+    // A database failure for one message: readings of 666 Wh are refused by a trigger.
+    match t.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            t.db.execute_unprepared(
+                "CREATE FUNCTION refuse_666() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.energy_wh = 666 THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END \
+                 $$ LANGUAGE plpgsql",
+            )
+            .await
+            .unwrap();
+            t.db.execute_unprepared(
+                "CREATE TRIGGER refuse_666 BEFORE INSERT ON energy_readings \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_666()",
+            )
+            .await
+            .unwrap();
+        }
+        _ => {
+            t.db.execute_unprepared(
+                "CREATE TRIGGER refuse_666 BEFORE INSERT ON energy_readings \
+                 WHEN NEW.energy_wh = 666 BEGIN SELECT RAISE(ABORT, 'boom'); END",
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let ingest = relais_iot::Ingest::new(P);
+    let batch: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "relais/vehicles/VEH070/telemetry",
+            br#"{"lat": 45.1, "lng": 4.1}"#.to_vec(),
+        ),
+        ("relais/vehicles/VEH070/telemetry", b"{nope".to_vec()),
+        (
+            "relais/vehicles/NOSUCH/telemetry",
+            br#"{"lat": 1, "lng": 1}"#.to_vec(),
+        ),
+        (
+            "relais/stations/STA070/energy",
+            br#"{"energy_wh": 10}"#.to_vec(),
+        ),
+        (
+            "relais/vehicles/VEH071/events",
+            br#"{"event": "unlocked"}"#.to_vec(),
+        ),
+        (
+            "relais/vehicles/VEH071/telemetry",
+            br#"{"lat": 45.2, "lng": 4.2}"#.to_vec(),
+        ),
+    ];
+    let messages: Vec<relais_iot::Message<'_>> =
+        batch.iter().map(|(t, p)| (*t, p.as_slice())).collect();
+    let results = ingest.handle_batch(&t.db, &messages).await;
+    assert!(results[0].is_ok() && results[3].is_ok() && results[4].is_ok() && results[5].is_ok());
+    assert!(matches!(results[1], Err(IngestError::Malformed(_))));
+    assert!(matches!(results[2], Err(IngestError::UnknownDevice { .. })));
+    assert_eq!(get_vehicle(&t.db, a).await.latitude, Some(45.1));
+    assert_eq!(get_vehicle(&t.db, b).await.latitude, Some(45.2));
+    assert_eq!(events(&t.db, b).await.len(), 1);
+
+    // The same with a message the database refuses in the middle: the others are kept (the
+    // batch is applied again one message at a time), the failing one left nothing.
+    let batch: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "relais/vehicles/VEH070/telemetry",
+            br#"{"lat": 45.3, "lng": 4.3}"#.to_vec(),
+        ),
+        (
+            "relais/stations/STA070/energy",
+            br#"{"energy_wh": 666, "ts": "2031-01-01T00:00:00Z"}"#.to_vec(),
+        ),
+        (
+            "relais/vehicles/VEH071/telemetry",
+            br#"{"lat": 45.4, "lng": 4.4}"#.to_vec(),
+        ),
+    ];
+    let messages: Vec<relais_iot::Message<'_>> =
+        batch.iter().map(|(t, p)| (*t, p.as_slice())).collect();
+    let results = ingest.handle_batch(&t.db, &messages).await;
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(
+        matches!(results[1], Err(IngestError::Store(_))),
+        "{results:?}"
+    );
+    assert_eq!(get_vehicle(&t.db, a).await.latitude, Some(45.3));
+    assert_eq!(get_vehicle(&t.db, b).await.latitude, Some(45.4));
+    let readings = energy_reading::Entity::find().all(&t.db).await.unwrap();
+    assert_eq!(readings.len(), 1);
+    let s = station::Entity::find_by_id(st)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // The failed reading did not mark the station seen in 2031.
+    assert!(
+        s.last_seen_at.unwrap()
+            < "2030-01-01T00:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_batch_follows_each_vehicle_from_one_message_to_the_next() {
+    let t = db().await;
+    let net = network(&t.db).await;
+    border(&t.db, net, ALL_ACTIONS).await;
+    let v = vehicle(&t.db, net, "VEH080").await;
+    let (cluster, st, [spot1, _]) = station(&t.db, net, "STA080").await;
+    let ingest = relais_iot::Ingest::new(P);
+    let batch: Vec<(&str, String)> = vec![
+        (
+            "relais/vehicles/VEH080/telemetry",
+            json!({"lat": 45.75, "lng": 4.85, "battery": 70}).to_string(),
+        ),
+        // Outside, as the previous message of the batch left it: a crossing.
+        (
+            "relais/vehicles/VEH080/telemetry",
+            json!({"lat": 45.95, "lng": 4.85, "speed": 3.0}).to_string(),
+        ),
+        // Without a position: the last one reported, in this batch.
+        (
+            "relais/vehicles/VEH080/events",
+            json!({"event": "unlocked"}).to_string(),
+        ),
+        (
+            "relais/vehicles/VEH080/telemetry",
+            json!({"lat": 45.76, "lng": 4.86}).to_string(),
+        ),
+        (
+            "relais/stations/STA080/status",
+            json!({"power_ok": true, "spots": [
+            {"number": 1, "occupied": true, "vehicle_serial": "VEH080"}]})
+            .to_string(),
+        ),
+        // Docked by the report just before: the alert names its spot.
+        (
+            "relais/vehicles/VEH080/events",
+            json!({"event": "lifted"}).to_string(),
+        ),
+        (
+            "relais/vehicles/VEH080/telemetry",
+            json!({"lat": 45.77, "lng": 4.87, "locked": true}).to_string(),
+        ),
+    ];
+    let messages: Vec<relais_iot::Message<'_>> =
+        batch.iter().map(|(t, p)| (*t, p.as_bytes())).collect();
+    let results = ingest.handle_batch(&t.db, &messages).await;
+    let outcomes: Vec<Outcome> = results.into_iter().map(Result::unwrap).collect();
+    assert!(matches!(
+        outcomes[0],
+        Outcome::Telemetry {
+            left_border: false,
+            ..
+        }
+    ));
+    assert!(
+        matches!(&outcomes[1], Outcome::Telemetry { left_border: true, commands, .. } if commands.len() == 3),
+        "{:?}",
+        outcomes[1]
+    );
+    let recorded = events(&t.db, v).await;
+    let unlocked = recorded.iter().find(|e| e.kind == "unlocked").unwrap();
+    assert_eq!(
+        (unlocked.latitude, unlocked.longitude),
+        (Some(45.95), Some(4.85))
+    );
+    let lifted = alerts(&t.db, net)
+        .await
+        .into_iter()
+        .find(|a| a.alert_type == "vehicle-lifted")
+        .unwrap();
+    assert_eq!(
+        (lifted.cluster_id, lifted.station_id, lifted.spot_id),
+        (Some(cluster), Some(st), Some(spot1))
+    );
+    let row = get_vehicle(&t.db, v).await;
+    assert_eq!((row.latitude, row.longitude), (Some(45.77), Some(4.87)));
+    assert_eq!(
+        (row.battery, row.speed, row.locked),
+        (Some(70), Some(3.0), true)
+    );
+    assert_eq!(row.spot_id, Some(spot1));
 }

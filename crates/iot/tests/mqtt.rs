@@ -117,7 +117,9 @@ async fn published_telemetry_updates_the_vehicle() {
     let v = vehicle(&t.db, net, serial).await;
     let broker = broker();
     let prefix = unique("test/");
-    let (counters, stop, task) = start(IotLink::new(t.db.clone(), config(&broker, &prefix))).await;
+    let link = IotLink::new(t.db.clone(), config(&broker, &prefix));
+    let metrics = link.metrics();
+    let (counters, stop, task) = start(link).await;
     let (device, _) = device(&broker, None).await;
     device
         .publish(
@@ -163,6 +165,21 @@ async fn published_telemetry_updates_the_vehicle() {
     })
     .await;
     assert_eq!(Counters::get(&counters.ingested), 1);
+    // The same figures as the server's /metrics shows them.
+    let mut registry = prometheus_client::registry::Registry::with_prefix("relais");
+    registry.register_collector(Box::new(metrics));
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+    for line in [
+        "relais_iot_messages_received_total 3",
+        "relais_iot_messages_applied_total 1",
+        r#"relais_iot_messages_rejected_total{reason="malformed"} 1"#,
+        r#"relais_iot_messages_rejected_total{reason="unknown_device"} 1"#,
+        "relais_iot_queue_depth 0",
+        "relais_iot_ingest_latency_seconds_count 3",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+    }
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), task)
         .await

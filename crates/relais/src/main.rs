@@ -364,6 +364,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         Some(iot) => {
             iot.address().map_err(anyhow::Error::msg)?;
             let link = relais_iot::IotLink::new(state.db.clone(), iot);
+            state.metrics.register_collector(Box::new(link.metrics()));
             Some(tokio::spawn(async move {
                 if let Err(err) = link.run(std::future::pending()).await {
                     tracing::error!(error = %err, "IoT link stopped");

@@ -5,16 +5,20 @@
 //! closed network refuses them; a virtual parking without a network has none to check). Speed
 //! zones and virtual parkings are never removed: deleting one sets its `deleted_at`, after which
 //! it is no longer listed, found or changeable, but its row stays for history.
+//!
+//! Every change raises the network's `zones_version` in its transaction ([`bump_zones_version`]),
+//! so that a reader keeping the parsed zones in memory (the IoT link) sees it with the next row
+//! it reads.
 
 use crate::entity::{network, speed_zone, virtual_parking};
 use crate::error::{Result, StoreError};
 use crate::networks;
 use chrono::{DateTime, Utc};
 use relais_domain::geometry::{ParkingArea, Shape, SpeedZoneArea, Zones};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 /// What happens when a vehicle leaves the border of its network.
@@ -79,6 +83,19 @@ async fn open_network(db: &impl ConnectionTrait, id: i64) -> Result<network::Mod
     networks::open(db, id).await.map_err(named)
 }
 
+/// Raise the `zones_version` of network `network_id`; call it in the transaction of the change.
+pub async fn bump_zones_version(db: &impl ConnectionTrait, network_id: i64) -> Result<()> {
+    network::Entity::update_many()
+        .col_expr(
+            network::Column::ZonesVersion,
+            Expr::col(network::Column::ZonesVersion).add(1),
+        )
+        .filter(network::Column::Id.eq(network_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 fn stored_shape(text: &str, what: &str, id: i64) -> Result<Shape> {
     Shape::from_storage(text)
         .map_err(|err| StoreError::Db(DbErr::Custom(format!("stored shape of {what} {id}: {err}"))))
@@ -129,28 +146,32 @@ pub async fn border(db: &impl ConnectionTrait, network_id: i64) -> Result<Border
 
 /// Replace the border of the open network `network_id`.
 pub async fn set_border_shape(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     network_id: i64,
     shape: &Shape,
 ) -> Result<()> {
-    open_network(db, network_id).await?;
+    let txn = crate::db::begin_write(db).await?;
+    open_network(&txn, network_id).await?;
     network::ActiveModel {
         id: Set(network_id),
         border_shape: Set(Some(shape.to_storage())),
         ..Default::default()
     }
-    .update(db)
+    .update(&txn)
     .await?;
+    bump_zones_version(&txn, network_id).await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Replace the border settings of the open network `network_id`.
 pub async fn set_border_settings(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     network_id: i64,
     settings: BorderSettings,
 ) -> Result<()> {
-    open_network(db, network_id).await?;
+    let txn = crate::db::begin_write(db).await?;
+    open_network(&txn, network_id).await?;
     network::ActiveModel {
         id: Set(network_id),
         border_trigger_alert: Set(settings.trigger_alert),
@@ -160,8 +181,10 @@ pub async fn set_border_settings(
         border_lock_vehicle: Set(settings.lock_vehicle),
         ..Default::default()
     }
-    .update(db)
+    .update(&txn)
     .await?;
+    bump_zones_version(&txn, network_id).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -213,11 +236,13 @@ pub async fn speed_zone(db: &impl ConnectionTrait, id: i64) -> Result<SpeedZone>
 
 /// Add a speed zone (`max_speed` in km/h) to the open network `network_id`.
 pub async fn create_speed_zone(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     network_id: i64,
     shape: &Shape,
     max_speed: i32,
 ) -> Result<SpeedZone> {
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     open_network(db, network_id).await?;
     let model = speed_zone::ActiveModel {
         network_id: Set(network_id),
@@ -229,16 +254,20 @@ pub async fn create_speed_zone(
     }
     .insert(db)
     .await?;
+    bump_zones_version(db, network_id).await?;
+    txn.commit().await?;
     speed_zone_of(model)
 }
 
 /// Change the shape and/or the limit of speed zone `id` (not deleted; its network open).
 pub async fn update_speed_zone(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: i64,
     shape: Option<&Shape>,
     max_speed: Option<i32>,
 ) -> Result<SpeedZone> {
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     let zone = speed_zone(db, id).await?;
     networks::open(db, zone.network_id).await?;
     let mut update = speed_zone::Entity::update_many()
@@ -258,16 +287,17 @@ pub async fn update_speed_zone(
                 entity: "speed zone",
             });
         }
+        bump_zones_version(db, zone.network_id).await?;
     }
-    speed_zone(db, id).await
+    let zone = speed_zone(db, id).await?;
+    txn.commit().await?;
+    Ok(zone)
 }
 
 /// Delete speed zone `id` (not deleted already; its network open) as of `at`: the row is kept.
-pub async fn delete_speed_zone(
-    db: &impl ConnectionTrait,
-    id: i64,
-    at: DateTime<Utc>,
-) -> Result<()> {
+pub async fn delete_speed_zone(db: &DatabaseConnection, id: i64, at: DateTime<Utc>) -> Result<()> {
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     let zone = speed_zone(db, id).await?;
     networks::open(db, zone.network_id).await?;
     let result = speed_zone::Entity::update_many()
@@ -281,6 +311,8 @@ pub async fn delete_speed_zone(
             entity: "speed zone",
         });
     }
+    bump_zones_version(db, zone.network_id).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -317,11 +349,13 @@ pub async fn virtual_parking(db: &impl ConnectionTrait, id: i64) -> Result<Virtu
 
 /// Add a virtual parking to the open network `network_id`, or to no network.
 pub async fn create_virtual_parking(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     network_id: Option<i64>,
     shape: &Shape,
     capacity: i32,
 ) -> Result<VirtualParking> {
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     if let Some(network_id) = network_id {
         open_network(db, network_id).await?;
     }
@@ -335,16 +369,22 @@ pub async fn create_virtual_parking(
     }
     .insert(db)
     .await?;
+    if let Some(network_id) = network_id {
+        bump_zones_version(db, network_id).await?;
+    }
+    txn.commit().await?;
     parking_of(model)
 }
 
 /// Replace the shape and the capacity of virtual parking `id` (not deleted; its network open).
 pub async fn update_virtual_parking(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: i64,
     shape: &Shape,
     capacity: i32,
 ) -> Result<VirtualParking> {
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     let parking = virtual_parking(db, id).await?;
     if let Some(network_id) = parking.network_id {
         networks::open(db, network_id).await?;
@@ -364,16 +404,23 @@ pub async fn update_virtual_parking(
             entity: "virtual parking",
         });
     }
-    virtual_parking(db, id).await
+    if let Some(network_id) = parking.network_id {
+        bump_zones_version(db, network_id).await?;
+    }
+    let parking = virtual_parking(db, id).await?;
+    txn.commit().await?;
+    Ok(parking)
 }
 
 /// Delete virtual parking `id` (not deleted already; its network open) as of `at`: the row is
 /// kept.
 pub async fn delete_virtual_parking(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: i64,
     at: DateTime<Utc>,
 ) -> Result<()> {
+    let txn = crate::db::begin_write(db).await?;
+    let db = &txn;
     let parking = virtual_parking(db, id).await?;
     if let Some(network_id) = parking.network_id {
         networks::open(db, network_id).await?;
@@ -389,6 +436,10 @@ pub async fn delete_virtual_parking(
             entity: "virtual parking",
         });
     }
+    if let Some(network_id) = parking.network_id {
+        bump_zones_version(db, network_id).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub mod fleet_alerts;
 pub mod geofencing;
 pub mod grants;
 pub mod haulers;
+pub mod iot;
 pub mod maintenances;
 pub mod migration;
 pub mod network_counters;

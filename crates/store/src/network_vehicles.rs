@@ -242,7 +242,9 @@ pub async fn set_model_settings(
         speed_mode,
     })?;
     let commands = vehicles.iter().map(|v| (v.id, payload.clone())).collect();
-    let queued = enqueue(&txn, APPLY_SETTINGS, &[APPLY_SETTINGS], commands, now).await?;
+    let queued = enqueue(&txn, APPLY_SETTINGS, &[APPLY_SETTINGS], commands, now)
+        .await?
+        .len() as u64;
     txn.commit().await?;
     Ok(queued)
 }
@@ -307,7 +309,8 @@ pub async fn set_speed_settings(
         commands,
         Utc::now(),
     )
-    .await?;
+    .await?
+    .len() as u64;
     txn.commit().await?;
     Ok(queued)
 }
@@ -348,7 +351,8 @@ pub async fn reset_settings(db: &DatabaseConnection, network_id: i64) -> Result<
         commands,
         Utc::now(),
     )
-    .await?;
+    .await?
+    .len() as u64;
     txn.commit().await?;
     Ok(queued)
 }
@@ -379,14 +383,17 @@ async fn in_service(
 }
 
 /// Queue `kind` with a payload for each vehicle, first marking `superseded` the pending commands
-/// of those vehicles whose kind is in `supersedes`. Returns how many commands were queued.
-async fn enqueue(
+/// of those vehicles whose kind is in `supersedes`. Every command of the outbox is queued here
+/// (the Dashboard's settings, the IoT link's border commands), so none can overtake a newer one.
+/// Returns the ids of the queued commands, in the order of `commands`.
+pub async fn enqueue(
     db: &impl ConnectionTrait,
     kind: &str,
     supersedes: &[&str],
     commands: Vec<(i64, String)>,
     now: DateTime<Utc>,
-) -> Result<u64> {
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(commands.len());
     for chunk in commands.chunks(CHUNK) {
         command::Entity::update_many()
             .col_expr(command::Column::State, Expr::value(SUPERSEDED))
@@ -395,7 +402,7 @@ async fn enqueue(
             .filter(command::Column::VehicleId.is_in(chunk.iter().map(|(id, _)| *id)))
             .exec(db)
             .await?;
-        command::Entity::insert_many(chunk.iter().map(|(vehicle_id, payload)| {
+        let keys = command::Entity::insert_many(chunk.iter().map(|(vehicle_id, payload)| {
             command::ActiveModel {
                 vehicle_id: Set(*vehicle_id),
                 command: Set(kind.to_owned()),
@@ -408,10 +415,15 @@ async fn enqueue(
                 ..Default::default()
             }
         }))
-        .exec_without_returning(db)
+        .exec_with_returning_keys(db)
         .await?;
+        // Keys are handed out in the order of the VALUES rows; RETURNING does not promise to
+        // list them in that order.
+        let mut keys = keys;
+        keys.sort_unstable();
+        ids.extend(keys);
     }
-    Ok(commands.len() as u64)
+    Ok(ids)
 }
 
 /// Commands waiting for delivery, oldest first (deliver them in this order), at most `limit`.

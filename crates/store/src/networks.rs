@@ -90,6 +90,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewNetwork) -> Result<networ
         app_label_id: Set(new.app_label_id),
         created_by: Set(new.created_by),
         created_at: Set(Utc::now()),
+        zones_version: Set(0),
         ..Default::default()
     };
     // The name is unique within the app label (a unique index).

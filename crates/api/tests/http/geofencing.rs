@@ -145,6 +145,13 @@ async fn a_border_is_read_replaced_and_configured() {
     // The seed's body, the ring sent closed.
     let mut closed = LYON.to_vec();
     closed.push(LYON[0]);
+    let version = || async {
+        relais_store::networks::existing(&app.db, network)
+            .await
+            .unwrap()
+            .zones_version
+    };
+    let before = version().await;
     let reply = app
         .put("/dashboard/geofencing/border/shape")
         .token(&admin)
@@ -152,6 +159,8 @@ async fn a_border_is_read_replaced_and_configured() {
         .send()
         .await;
     let answered = reply.ok().clone();
+    // What tells the IoT link's kept zones that they are stale.
+    assert!(version().await > before, "the zones version moves");
     let read = border(&app, &admin, network).await;
     assert_eq!(answered, read, "the answer is the border as read back");
     assert_eq!(read["shape"], geojson(&LYON));

@@ -1,5 +1,6 @@
-//! Fixtures: a migrated SQLite database in a temporary folder, rows made in the store, and an
-//! MQTT broker.
+//! Fixtures: a migrated database (a SQLite file in a temporary folder, or a database made on
+//! the PostgreSQL server named by `RELAIS_TEST_DATABASE_URL` and dropped afterwards), rows made
+//! in the store, and an MQTT broker.
 
 #![allow(dead_code)]
 
@@ -11,23 +12,78 @@ use relais_store::entity::{
     app_label, cluster, fleet_alert, spot, station, vehicle, vehicle_command, vehicle_model,
 };
 use relais_store::geofencing::BorderSettings;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub struct TestDb {
     pub db: DatabaseConnection,
-    _dir: tempfile::TempDir,
+    _place: Place,
+}
+
+enum Place {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server: String, name: String },
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if let Place::Postgres { server, name } = self {
+            let (server, name) = (server.clone(), name.clone());
+            // Outside the test's runtime: on a thread and runtime of its own.
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime")
+                    .block_on(async move {
+                        if let Ok(admin) = relais_store::connect(&server, 1).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+            })
+            .join();
+        }
+    }
 }
 
 pub async fn db() -> TestDb {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("relais.db").display()
-    );
-    let db = relais_store::connect(&url, 4).await.expect("connect");
+    let (db, place) = match std::env::var("RELAIS_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            let admin = relais_store::connect(&server, 1)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL from RELAIS_TEST_DATABASE_URL: {e}"));
+            let name = unique("relais_iot_test_");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let (base, _) = server.rsplit_once('/').expect("URL with a database");
+            let db = relais_store::connect(&format!("{base}/{name}"), 4)
+                .await
+                .expect("connect");
+            (db, Place::Postgres { server, name })
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("relais.db").display()
+            );
+            let db = relais_store::connect(&url, 4).await.expect("connect");
+            (db, Place::Sqlite(dir))
+        }
+    };
     relais_store::db::migrate(&db).await.expect("migrate");
-    TestDb { db, _dir: dir }
+    TestDb { db, _place: place }
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -127,6 +183,29 @@ pub async fn vehicle(db: &DatabaseConnection, network: i64, serial: &str) -> i64
     .id
 }
 
+/// Spot `number` of station `station`.
+pub async fn spot(db: &DatabaseConnection, station: i64, number: i32) -> i64 {
+    spot::ActiveModel {
+        station_id: Set(station),
+        number: Set(number),
+        occupied: Set(false),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("spot")
+    .id
+}
+
+/// The zones version of network `network`.
+pub async fn zones_version(db: &DatabaseConnection, network: i64) -> i64 {
+    relais_store::networks::existing(db, network)
+        .await
+        .expect("network")
+        .zones_version
+}
+
 /// A cluster with a station of serial `serial` and spots 1 and 2; answers (cluster, station,
 /// [spot 1, spot 2]).
 pub async fn station(db: &DatabaseConnection, network: i64, serial: &str) -> (i64, i64, [i64; 2]) {
@@ -181,6 +260,7 @@ pub async fn get_vehicle(db: &DatabaseConnection, id: i64) -> vehicle::Model {
 pub async fn alerts(db: &DatabaseConnection, network: i64) -> Vec<fleet_alert::Model> {
     fleet_alert::Entity::find()
         .filter(fleet_alert::Column::NetworkId.eq(network))
+        .order_by_asc(fleet_alert::Column::Id)
         .all(db)
         .await
         .unwrap()

@@ -262,6 +262,8 @@ pub async fn load(db: &Db) -> anyhow::Result<Operator> {
             .insert(db)
             .await?;
         }
+        // Written behind the geofencing functions: a running IoT link must see the new zones.
+        relais_store::geofencing::bump_zones_version(db, created.id).await?;
         for &(start_dow, start_hod, end_dow, end_hod, unlock, minute, hold, lock) in spec.pricing {
             pricing_rule::ActiveModel {
                 network_id: Set(created.id),

@@ -49,6 +49,9 @@ pub struct Model {
     pub border_reduce_vehicle_speed: bool,
     pub border_play_vehicle_sound: bool,
     pub border_lock_vehicle: bool,
+    /// Raised by every change to the border, its settings, the speed zones or the virtual
+    /// parkings: what a cache of the parsed zones is checked against.
+    pub zones_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ mod m20261201_000002_security_epoch;
 mod m20261201_000003_network_counters;
 mod m20261201_000004_list_indexes;
 mod m20261201_000005_page_indexes;
+mod m20261202_000009_ingest_indexes;
+mod m20261202_000010_network_zones_version;
 
 pub struct Migrator;
 
@@ -43,6 +45,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_network_counters::Migration),
             Box::new(m20261201_000004_list_indexes::Migration),
             Box::new(m20261201_000005_page_indexes::Migration),
+            Box::new(m20261202_000009_ingest_indexes::Migration),
+            Box::new(m20261202_000010_network_zones_version::Migration),
         ]
     }
 }
