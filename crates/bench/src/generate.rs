@@ -11,6 +11,10 @@
 //! written as each backend stores them: `timestamptz` on PostgreSQL, RFC 3339 text on SQLite
 //! (what sqlx writes). No money is generated: trips carry none in this schema.
 //!
+//! The bulk tables (trips, fleet alerts, access log) lose their secondary indexes and triggers
+//! for the insert and get them back from their own DDL after it, each index built once (the
+//! SQLite access log's FTS5 table rebuilt); the time of each table includes that.
+//!
 //! The rows are inserted behind the store's back, so the network counters are repaired at the
 //! end with the store's own `network_counters::repair`, as `relais check --repair` would.
 
@@ -198,6 +202,78 @@ async fn write(db: &Db, sql: &str) -> anyhow::Result<u64> {
     Ok(done.rows_affected())
 }
 
+/// The secondary indexes and triggers of a table, taken off for a bulk insert and put back
+/// after it from their own DDL, as the database reports it: each index is then built once,
+/// sorted, instead of updated row by row (the trigram indexes of the access log above all).
+struct Deferred {
+    create: Vec<String>,
+    /// SQLite's FTS5 table of the access log, rebuilt from its content once the triggers that
+    /// keep it are back.
+    rebuild: Option<String>,
+}
+
+async fn defer_indexes(db: &Db, backend: Backend, table: &str) -> anyhow::Result<Deferred> {
+    let sql = match backend {
+        // Unique indexes and the primary key stay: they are constraints.
+        Backend::Postgres => format!(
+            "SELECT i.relname AS name, 'index' AS kind, pg_get_indexdef(x.indexrelid) AS sql \
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+             JOIN pg_class t ON t.oid = x.indrelid \
+             JOIN pg_namespace s ON s.oid = t.relnamespace \
+             WHERE t.relname = {} AND s.nspname = current_schema() \
+             AND NOT x.indisprimary AND NOT x.indisunique",
+            lit(table)
+        ),
+        Backend::Sqlite => format!(
+            "SELECT name, type AS kind, sql FROM sqlite_master \
+             WHERE tbl_name = {} AND type IN ('index', 'trigger') AND sql IS NOT NULL \
+             AND sql NOT LIKE 'CREATE UNIQUE%'",
+            lit(table)
+        ),
+    };
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await?;
+    let mut create = Vec::new();
+    for row in rows {
+        let name: String = row.try_get("", "name")?;
+        let kind: String = row.try_get("", "kind")?;
+        create.push(row.try_get::<String>("", "sql")?);
+        let what = if kind == "trigger" { "TRIGGER" } else { "INDEX" };
+        db.execute_unprepared(&format!("DROP {what} \"{name}\""))
+            .await?;
+    }
+    let rebuild = if backend == Backend::Sqlite && table == "access_logs" {
+        let fts = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT name FROM sqlite_master WHERE name = 'access_logs_search'",
+            ))
+            .await?;
+        fts.map(|_| {
+            "INSERT INTO access_logs_search (access_logs_search) VALUES ('rebuild')".to_owned()
+        })
+    } else {
+        None
+    };
+    Ok(Deferred { create, rebuild })
+}
+
+async fn restore_indexes(db: &Db, deferred: Deferred) -> anyhow::Result<()> {
+    for sql in &deferred.create {
+        db.execute_unprepared(sql)
+            .await
+            .with_context(|| format!("restoring: {sql}"))?;
+    }
+    if let Some(sql) = &deferred.rebuild {
+        write(db, sql).await?;
+    }
+    Ok(())
+}
+
 /// Grow the dataset in `db` to `sizes`. `db` should be a one-connection pool (the slot table
 /// and the transactions stay on one connection).
 pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
@@ -205,6 +281,11 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     let now = chrono::Utc::now().timestamp();
     let base = base(db).await?;
     let k = base.networks.len() as u64;
+    if backend == Backend::Postgres {
+        // Memory for the index builds at the end of each table (this session only).
+        db.execute_unprepared("SET maintenance_work_mem = '256MB'")
+            .await?;
+    }
     let mut out = Generated::default();
     let mut phase = |name: &'static str, rows: u64, started: Instant| {
         let seconds = started.elapsed().as_secs_f64();
@@ -353,6 +434,7 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     // Trips: in time order with their id, over the last year, 5 to 45 minutes long, from one
     // cluster of their network to another.
     let started = Instant::now();
+    let deferred = defer_indexes(db, backend, "trips").await?;
     let mut rows = 0;
     let total = sizes.trips;
     let mut start = 0;
@@ -380,6 +462,7 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
         .await?;
         start = end;
     }
+    restore_indexes(db, deferred).await?;
     phase("trips", rows, started);
 
     // Fleet alerts: the vehicle kinds, mostly low, resolved within ten hours by the
@@ -406,6 +489,7 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     });
     let first_open = total - open;
     let admin = base.user_ids[0];
+    let deferred = defer_indexes(db, backend, "fleet_alerts").await?;
     let mut rows = 0;
     let mut start = 0;
     while start < total {
@@ -439,6 +523,7 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
         .await?;
         start = end;
     }
+    restore_indexes(db, deferred).await?;
     phase("fleet_alerts", rows, started);
 
     // Access log: mostly reads, some refusals and errors (HTTP status and envelope code agree),
@@ -472,6 +557,7 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     let verb = "CASE WHEN i % 20 < 14 THEN 'GET' WHEN i % 20 < 17 THEN 'POST' \
                 WHEN i % 20 < 19 THEN 'PUT' ELSE 'DELETE' END";
     let total = sizes.access_logs;
+    let deferred = defer_indexes(db, backend, "access_logs").await?;
     let mut rows = 0;
     let mut start = 0;
     while start < total {
@@ -502,6 +588,7 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
         .await?;
         start = end;
     }
+    restore_indexes(db, deferred).await?;
     phase("access_logs", rows, started);
 
     db.execute_unprepared("DROP TABLE bench_slots").await?;

@@ -57,7 +57,7 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
         machine: stats::machine(),
         load_at_start: stats::load_average(),
     };
-    let (place, generated) = prepare(settings, backend).await?;
+    let (place, generated, generated_logs) = prepare(settings, backend).await?;
     report.generated = generated;
     if settings.generate_only {
         report.judge(&[]);
@@ -72,6 +72,17 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
     eprintln!("listening on {} (pid {})", server.addr, server.pid());
 
     for endpoint in list.iter().filter(|e| settings.wants(e.name)) {
+        if endpoint.name.starts_with("access-logs") {
+            // Every /dashboard request of the bench adds an access-log row, the newest, which
+            // no filter matches: each access-log list starts from the generated log, so that
+            // the figures do not depend on what ran before (rows its own run adds stay).
+            let txn = relais_store::db::begin_write(&db).await?;
+            txn.execute_unprepared(&format!(
+                "DELETE FROM access_logs WHERE id > {generated_logs}"
+            ))
+            .await?;
+            txn.commit().await?;
+        }
         let bare_p50 = if endpoint.bare.is_empty() {
             None
         } else {
@@ -218,10 +229,12 @@ async fn discover(db: &relais_store::Db) -> anyhow::Result<Context> {
 }
 
 /// What a dataset was generated with, kept beside it so that `BENCH_REUSE=1` knows.
-#[derive(serde::Serialize, serde::Deserialize, PartialEq)]
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Marker {
     sizes: Sizes,
     database_url: String,
+    /// The last generated access-log row: those after it are the bench's own requests.
+    access_logs_max_id: i64,
 }
 
 fn marker_path(settings: &Settings, backend: Backend) -> PathBuf {
@@ -233,18 +246,31 @@ fn marker_path(settings: &Settings, backend: Backend) -> PathBuf {
     }
 }
 
-fn reusable(path: &Path, expected: &Marker) -> bool {
+fn reusable(path: &Path, sizes: Sizes, database_url: &str) -> Option<Marker> {
     std::fs::read_to_string(path)
         .ok()
         .and_then(|text| serde_json::from_str::<Marker>(&text).ok())
-        .is_some_and(|m| &m == expected)
+        .filter(|m| m.sizes == sizes && m.database_url == database_url)
 }
 
-/// The database of `backend`, generated unless reusable; the generation's phases.
+/// The highest access-log id.
+async fn access_logs_max_id(db: &impl ConnectionTrait) -> anyhow::Result<i64> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COALESCE(MAX(id), 0) AS m FROM access_logs",
+        ))
+        .await?
+        .context("MAX(id) answered no row")?;
+    Ok(row.try_get("", "m")?)
+}
+
+/// The database of `backend`, generated unless reusable; the generation's phases; the last
+/// generated access-log id.
 async fn prepare(
     settings: &Settings,
     backend: Backend,
-) -> anyhow::Result<(Place, Option<Generated>)> {
+) -> anyhow::Result<(Place, Option<Generated>, i64)> {
     let place = match backend {
         Backend::Sqlite => Place::sqlite(&settings.sqlite_dir()),
         Backend::Postgres => {
@@ -254,14 +280,12 @@ async fn prepare(
             Place::postgres(&dir, settings.postgres_bench_url())
         }
     };
-    let marker = Marker {
-        sizes: settings.sizes,
-        database_url: place.database_url.clone(),
-    };
     let marker_file = marker_path(settings, backend);
-    if settings.reuse && reusable(&marker_file, &marker) {
+    if settings.reuse
+        && let Some(marker) = reusable(&marker_file, settings.sizes, &place.database_url)
+    {
         eprintln!("reusing the dataset at {}", place.database_url);
-        return Ok((place, None));
+        return Ok((place, None, marker.access_logs_max_id));
     }
     let _ = std::fs::remove_file(&marker_file);
     if place.data_dir.exists() {
@@ -293,8 +317,13 @@ async fn prepare(
     eprintln!("  {:<28} {:>15} {:>8.2} s", base.name, "", base.seconds);
     let db = relais_store::connect(&place.database_url, 1).await?;
     let mut generated = generate::grow(&db, &settings.sizes).await?;
+    let marker = Marker {
+        sizes: settings.sizes,
+        database_url: place.database_url.clone(),
+        access_logs_max_id: access_logs_max_id(&db).await?,
+    };
     db.close().await?;
     generated.phases.insert(0, base);
     std::fs::write(&marker_file, serde_json::to_string_pretty(&marker)?)?;
-    Ok((place, Some(generated)))
+    Ok((place, Some(generated), marker.access_logs_max_id))
 }
