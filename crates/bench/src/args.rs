@@ -110,10 +110,7 @@ impl Settings {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let sizes = Sizes {
-            vehicles_per_network: number(
-                "BENCH_VEHICLES",
-                Sizes::REALISTIC.vehicles_per_network,
-            )?,
+            vehicles_per_network: number("BENCH_VEHICLES", Sizes::REALISTIC.vehicles_per_network)?,
             trips: number("BENCH_TRIPS", Sizes::REALISTIC.trips)?,
             fleet_alerts: number("BENCH_ALERTS", Sizes::REALISTIC.fleet_alerts)?,
             access_logs: number("BENCH_ACCESS_LOGS", Sizes::REALISTIC.access_logs)?,

@@ -9,8 +9,8 @@
 
 use crate::args::Backend;
 use relais_store::entity::{
-    access_log, cluster, fleet_alert, network, network_counter, spot, station, stock,
-    third_party, user, vehicle, vehicle_model, virtual_parking,
+    access_log, cluster, fleet_alert, network, network_counter, spot, station, stock, third_party,
+    user, vehicle, vehicle_model, virtual_parking,
 };
 use sea_orm::{EntityTrait, IdenStatic, Iterable, Value};
 
@@ -139,7 +139,10 @@ fn history(context: &Context, order: &str) -> Vec<Step> {
                  ORDER BY {order} LIMIT ?",
                 select::<fleet_alert::Entity>()
             ),
-            vec![Value::from(context.network_id), Value::from(PAGE as i64 + 1)],
+            vec![
+                Value::from(context.network_id),
+                Value::from(PAGE as i64 + 1),
+            ],
         ),
         // `named`: clusters, stations, spots and vehicles through `by_ids` (skipped when
         // empty), users (the concerned and the resolvers) always.

@@ -123,7 +123,10 @@ fn series(backend: Backend, start: u64, end: u64) -> (String, String) {
     match backend {
         Backend::Postgres => (
             String::new(),
-            format!("generate_series({start}::bigint, {}::bigint) AS g(i)", end - 1),
+            format!(
+                "generate_series({start}::bigint, {}::bigint) AS g(i)",
+                end - 1
+            ),
         ),
         Backend::Sqlite => (
             format!(
@@ -242,7 +245,11 @@ async fn defer_indexes(db: &Db, backend: Backend, table: &str) -> anyhow::Result
         let name: String = row.try_get("", "name")?;
         let kind: String = row.try_get("", "kind")?;
         create.push(row.try_get::<String>("", "sql")?);
-        let what = if kind == "trigger" { "TRIGGER" } else { "INDEX" };
+        let what = if kind == "trigger" {
+            "TRIGGER"
+        } else {
+            "INDEX"
+        };
         db.execute_unprepared(&format!("DROP {what} \"{name}\""))
             .await?;
     }
@@ -316,10 +323,12 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
         let (lat, lng) = base
             .clusters
             .iter()
-            .find_map(|c| match (c.network_id == net.id, c.latitude, c.longitude) {
-                (true, Some(lat), Some(lng)) => Some((lat, lng)),
-                _ => None,
-            })
+            .find_map(
+                |c| match (c.network_id == net.id, c.latitude, c.longitude) {
+                    (true, Some(lat), Some(lng)) => Some((lat, lng)),
+                    _ => None,
+                },
+            )
             .unwrap_or((0.0, 0.0));
         let models: Vec<String> = base.model_ids.iter().map(i64::to_string).collect();
         let model = case_of(&format!("i % {}", models.len()), &models);
@@ -482,11 +491,13 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
         lit(AlertSeverity::Low.as_str())
     );
     let total = sizes.fleet_alerts;
-    let open = (total * 3 / 100).min(k * if generated_min == u64::MAX {
-        0
-    } else {
-        generated_min
-    });
+    let open = (total * 3 / 100).min(
+        k * if generated_min == u64::MAX {
+            0
+        } else {
+            generated_min
+        },
+    );
     let first_open = total - open;
     let admin = base.user_ids[0];
     let deferred = defer_indexes(db, backend, "fleet_alerts").await?;
@@ -551,7 +562,11 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
             let v = if column == 0 { p.1 } else { p.2 };
             out.push_str(&format!(" WHEN {} THEN {v}", p.0));
         }
-        out.push_str(if column == 0 { " ELSE 200 END" } else { " ELSE 0 END" });
+        out.push_str(if column == 0 {
+            " ELSE 200 END"
+        } else {
+            " ELSE 0 END"
+        });
         out
     };
     let verb = "CASE WHEN i % 20 < 14 THEN 'GET' WHEN i % 20 < 17 THEN 'POST' \

@@ -100,7 +100,13 @@ pub fn ensure_admin(settings: &Settings, place: &Place) -> anyhow::Result<()> {
     let created = cli(
         settings,
         place,
-        &["admin", "create", "--email", ADMIN_EMAIL, "--password-stdin"],
+        &[
+            "admin",
+            "create",
+            "--email",
+            ADMIN_EMAIL,
+            "--password-stdin",
+        ],
         Some(&password),
     );
     if created.is_err() {
