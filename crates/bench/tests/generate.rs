@@ -175,7 +175,7 @@ async fn tiny_dataset_is_consistent_and_served() {
             ..Default::default()
         },
         AccessLogFilter {
-            ip: Some(generate::log_ip(1234)),
+            ip: Some(generate::log_ip(SIZES.access_logs / 2)),
             ..Default::default()
         },
         AccessLogFilter {
