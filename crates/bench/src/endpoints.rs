@@ -1,0 +1,298 @@
+//! The endpoints the suite loads, each with its path and the SQL relais runs to answer it
+//! (captured from PostgreSQL's statement log of a release server, `log_statement = 'all'`, on
+//! 2026-12-01, and checked against the store's code), so that `bare` can replay the database's
+//! share. Column lists come from the store's entities, so they stay what SeaORM selects.
+//!
+//! What is not replayed: the caller's token, user and grants (the caller cache answers them
+//! without a query once warm), and the access-log row each `/dashboard` request queues (one
+//! multi-row INSERT per batch, off the request path; the access-log list flushes it first).
+
+use crate::args::Backend;
+use relais_store::entity::{
+    access_log, cluster, fleet_alert, network, network_counter, spot, station, stock, third_party,
+    user, vehicle, vehicle_model, virtual_parking,
+};
+use sea_orm::{EntityTrait, IdenStatic, Iterable, Value};
+
+/// What the paths and statements need from the dataset.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub backend: Backend,
+    /// The network the per-network lists ask for (the demo's first, Lyon).
+    pub network_id: i64,
+    pub network_ids: Vec<i64>,
+    pub admin_id: i64,
+    /// An address of the generated access log.
+    pub ip: String,
+}
+
+/// One statement of an endpoint's answer, with `?` placeholders.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Run as is.
+    Fixed { sql: String, values: Vec<Value> },
+    /// `{in}` replaced by `<key> IN (?, …)`, one placeholder per distinct non-null `column`
+    /// of the rows step `from` answered. With none: not run when `skip_empty` (the store's
+    /// `by_ids`), else run with `? = ?` bound to 1 and 2, as SeaORM writes an empty `IN`.
+    ByIds {
+        sql: String,
+        key: String,
+        from: usize,
+        column: &'static str,
+        skip_empty: bool,
+    },
+}
+
+/// An endpoint of the suite.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Short name, for `BENCH_ONLY` and the report.
+    pub name: &'static str,
+    pub path: String,
+    pub authenticated: bool,
+    pub bare: Vec<Step>,
+    /// Also run at `BENCH_RSS_CONNECTIONS` with the server's memory sampled.
+    pub memory: bool,
+}
+
+/// The paged lists, whose first page has the 5 ms p50 target.
+pub const LISTS: [&str; 8] = [
+    "access-logs",
+    "access-logs-user-agent",
+    "access-logs-ip",
+    "access-logs-verb",
+    "access-logs-http-code",
+    "fleet-alerts-history",
+    "fleet-alerts-history-severity",
+    "vehicles",
+];
+
+/// The page size of every list's first page.
+pub const PAGE: u64 = 100;
+
+fn fixed(sql: impl Into<String>, values: Vec<Value>) -> Step {
+    Step::Fixed {
+        sql: sql.into(),
+        values,
+    }
+}
+
+/// `"table"."column", …` for every column of `E`, in the entity's order: SeaORM's select list.
+pub fn columns<E: EntityTrait>() -> String {
+    let table = E::default().table_name().to_owned();
+    E::Column::iter()
+        .map(|c| format!("\"{table}\".\"{}\"", c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `SELECT <every column of E> FROM "table"`.
+fn select<E: EntityTrait>() -> String {
+    format!(
+        "SELECT {} FROM \"{}\"",
+        columns::<E>(),
+        E::default().table_name()
+    )
+}
+
+/// The rows of `E` whose `key_column` is one of the `column` values of step `from`.
+fn by_ids<E: EntityTrait>(
+    key_column: &str,
+    from: usize,
+    column: &'static str,
+    skip_empty: bool,
+) -> Step {
+    Step::ByIds {
+        sql: format!("{} WHERE {{in}}", select::<E>()),
+        key: format!("\"{}\".\"{key_column}\"", E::default().table_name()),
+        from,
+        column,
+        skip_empty,
+    }
+}
+
+/// The access log's first page under `filter` (a WHERE clause with `?`, or none).
+fn access_logs(filter: Option<&str>, mut values: Vec<Value>) -> Vec<Step> {
+    let clause = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
+    values.push(Value::from(PAGE as i64 + 1));
+    vec![fixed(
+        format!(
+            "{}{clause} ORDER BY \"access_logs\".\"id\" DESC LIMIT ?",
+            select::<access_log::Entity>()
+        ),
+        values,
+    )]
+}
+
+/// The history's first page, ordered by `order`; then the names of what the alerts concern.
+fn history(context: &Context, order: &str) -> Vec<Step> {
+    vec![
+        // `authorize`: the networks asked for exist (and where they stand).
+        fixed(
+            "SELECT \"networks\".\"id\" FROM \"networks\" WHERE \"networks\".\"id\" IN (?)",
+            vec![Value::from(context.network_id)],
+        ),
+        fixed(
+            format!(
+                "{} WHERE \"fleet_alerts\".\"network_id\" IN (?) \
+                 AND \"fleet_alerts\".\"resolved_at\" IS NOT NULL \
+                 ORDER BY {order} LIMIT ?",
+                select::<fleet_alert::Entity>()
+            ),
+            vec![
+                Value::from(context.network_id),
+                Value::from(PAGE as i64 + 1),
+            ],
+        ),
+        // `named`: clusters, stations, spots and vehicles through `by_ids` (skipped when
+        // empty), users (the concerned and the resolvers) always.
+        by_ids::<cluster::Entity>("id", 1, "cluster_id", true),
+        by_ids::<station::Entity>("id", 1, "station_id", true),
+        by_ids::<spot::Entity>("id", 1, "spot_id", true),
+        by_ids::<vehicle::Entity>("id", 1, "vehicle_id", true),
+        by_ids::<user::Entity>("id", 1, "resolved_by", false),
+    ]
+}
+
+/// Every endpoint of the suite, in the order they are run.
+pub fn all(context: &Context) -> Vec<Endpoint> {
+    let net = context.network_id;
+    let list = |name, path: String, bare| Endpoint {
+        name,
+        path,
+        authenticated: true,
+        bare,
+        memory: false,
+    };
+    let user_agent = match context.backend {
+        Backend::Postgres => (
+            "LOWER(\"user_agent\") LIKE ? ESCAPE '\\'",
+            Value::from("%firefox%"),
+        ),
+        Backend::Sqlite => (
+            "\"access_logs\".\"id\" IN (SELECT \"rowid\" FROM \"access_logs_search\" \
+             WHERE \"access_logs_search\" MATCH ?)",
+            Value::from("\"Firefox\""),
+        ),
+    };
+    let logs = format!("/dashboard/access-logs?page_size={PAGE}");
+    vec![
+        Endpoint {
+            name: "healthz",
+            path: "/healthz".into(),
+            authenticated: false,
+            bare: Vec::new(),
+            memory: false,
+        },
+        list(
+            "permissions",
+            "/dashboard/permissions?lang=en".into(),
+            Vec::new(),
+        ),
+        list("access-logs", logs.clone(), access_logs(None, Vec::new())),
+        list(
+            "access-logs-user-agent",
+            format!("{logs}&user_agent=Firefox"),
+            access_logs(Some(user_agent.0), vec![user_agent.1.clone()]),
+        ),
+        list(
+            "access-logs-ip",
+            format!("{logs}&ip={}", context.ip),
+            access_logs(
+                Some("\"access_logs\".\"ip\" = ?"),
+                vec![Value::from(context.ip.clone())],
+            ),
+        ),
+        list(
+            "access-logs-verb",
+            format!("{logs}&verb=POST"),
+            access_logs(
+                Some("\"access_logs\".\"verb\" = ?"),
+                vec![Value::from("POST")],
+            ),
+        ),
+        list(
+            "access-logs-http-code",
+            format!("{logs}&http_code_min=400&http_code_max=499"),
+            access_logs(
+                Some("\"access_logs\".\"http_code\" >= ? AND \"access_logs\".\"http_code\" <= ?"),
+                vec![Value::from(400), Value::from(499)],
+            ),
+        ),
+        list(
+            "fleet-alerts-history",
+            format!("/dashboard/fleet-alerts/history?networks={net}&page_size={PAGE}"),
+            history(context, "\"fleet_alerts\".\"id\" DESC"),
+        ),
+        list(
+            "fleet-alerts-history-severity",
+            format!(
+                "/dashboard/fleet-alerts/history?networks={net}&sort_by=alert_severity&page_size={PAGE}"
+            ),
+            // Seriousness descending is the stored strings ascending (`fleet_alerts::history`).
+            history(
+                context,
+                "\"fleet_alerts\".\"severity\" ASC, \"fleet_alerts\".\"id\" DESC",
+            ),
+        ),
+        list(
+            "networks",
+            "/dashboard/networks".into(),
+            vec![
+                fixed(
+                    format!(
+                        "{} ORDER BY \"networks\".\"name\" ASC, \"networks\".\"id\" ASC",
+                        select::<network::Entity>()
+                    ),
+                    Vec::new(),
+                ),
+                by_ids::<third_party::Entity>("id", 0, "third_party_id", false),
+                by_ids::<network_counter::Entity>("network_id", 0, "id", false),
+            ],
+        ),
+        list(
+            "networks-short",
+            "/dashboard/networks/short".into(),
+            vec![fixed(
+                format!(
+                    "{} WHERE \"networks\".\"closed_at\" IS NULL \
+                     ORDER BY \"networks\".\"name\" ASC, \"networks\".\"id\" ASC",
+                    select::<network::Entity>()
+                ),
+                Vec::new(),
+            )],
+        ),
+        Endpoint {
+            memory: true,
+            ..list(
+                "vehicles",
+                format!("/dashboard/vehicles?networks={net}&page_size={PAGE}"),
+                vec![
+                    fixed(
+                        "SELECT \"networks\".\"id\" FROM \"networks\" WHERE \"networks\".\"id\" IN (?)",
+                        vec![Value::from(net)],
+                    ),
+                    // Every vehicle in service of the network, until keyset paging lands.
+                    fixed(
+                        format!(
+                            "{} WHERE \"vehicles\".\"network_id\" IN (?) \
+                             AND \"vehicles\".\"decommissioned_at\" IS NULL \
+                             ORDER BY \"vehicles\".\"serial\" ASC, \"vehicles\".\"id\" ASC",
+                            select::<vehicle::Entity>()
+                        ),
+                        vec![Value::from(net)],
+                    ),
+                    // `vehicles::rows`: where they stand, every lookup run even when empty.
+                    by_ids::<vehicle_model::Entity>("id", 1, "model_id", false),
+                    by_ids::<spot::Entity>("id", 1, "spot_id", false),
+                    // Stations of those spots and clusters of those stations: the demo's
+                    // docked vehicles' (a handful), looked up by the spots' and stations' ids.
+                    by_ids::<station::Entity>("id", 3, "station_id", false),
+                    by_ids::<virtual_parking::Entity>("id", 1, "virtual_parking_id", false),
+                    by_ids::<cluster::Entity>("id", 4, "cluster_id", false),
+                    by_ids::<stock::Entity>("id", 1, "stock_id", false),
+                ],
+            )
+        },
+    ]
+}
