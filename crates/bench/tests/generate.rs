@@ -206,9 +206,14 @@ async fn tiny_dataset_is_consistent_and_served() {
     assert!(history.items.iter().all(|a| a.vehicle_serial.is_some()
         && a.cluster_name.is_some()
         && a.resolved_by_email.is_some()));
-    let vehicles = relais_store::vehicles::list(&db, &Within::networks([networks[1]]), false)
+    let all = Keyset {
+        page_size: 500,
+        last_primary_key: None,
+        primary_key_dir: SortDir::Asc,
+    };
+    let vehicles = relais_store::vehicles::list(&db, &Within::networks([networks[1]]), false, &all)
         .await
         .unwrap();
-    assert_eq!(vehicles.len() as u64, SIZES.vehicles_per_network);
-    assert!(vehicles.iter().all(|v| v.model.is_some()));
+    assert_eq!(vehicles.items.len() as u64, SIZES.vehicles_per_network);
+    assert!(vehicles.items.iter().all(|v| v.model.is_some()));
 }
