@@ -112,17 +112,12 @@ fn by_ids<E: EntityTrait>(
 }
 
 /// The access log's first page under `filter` (a WHERE clause with `?`, or none).
-fn access_logs(filter: Option<&str>, values: Vec<Value>) -> Vec<Step> {
-    access_logs_by(filter, values, "\"access_logs\".\"id\" DESC")
-}
-
-/// The log's first page under `filter`, in `order`.
-fn access_logs_by(filter: Option<&str>, mut values: Vec<Value>, order: &str) -> Vec<Step> {
+fn access_logs(filter: Option<&str>, mut values: Vec<Value>) -> Vec<Step> {
     let clause = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
     values.push(Value::from(PAGE as i64 + 1));
     vec![fixed(
         format!(
-            "{}{clause} ORDER BY {order} LIMIT ?",
+            "{}{clause} ORDER BY \"access_logs\".\"id\" DESC LIMIT ?",
             select::<access_log::Entity>()
         ),
         values,
@@ -219,11 +214,9 @@ pub fn all(context: &Context) -> Vec<Endpoint> {
         list(
             "access-logs-verb",
             format!("{logs}&verb=POST"),
-            // One method: ordered by (verb, id), the same order, on the `(verb, id)` index.
-            access_logs_by(
+            access_logs(
                 Some("\"access_logs\".\"verb\" = ?"),
                 vec![Value::from("POST")],
-                "\"access_logs\".\"verb\" DESC, \"access_logs\".\"id\" DESC",
             ),
         ),
         list(

@@ -134,14 +134,7 @@ pub async fn list(
     if let Some(v) = filter.knot_code_max {
         query = query.filter(code(C::KnotCode).lte(v));
     }
-    // With one method asked for, ordering by (verb, id) is the same order as by id, and it
-    // names the `(verb, id)` index to PostgreSQL's planner, which otherwise walks the whole
-    // log backwards for a common method (a POST in seven rows) and filters.
-    let sort = filter
-        .verb
-        .as_ref()
-        .map(|_| (C::Verb, keyset.primary_key_dir));
-    Ok(keyset.fetch(db, query, C::Id, sort).await?)
+    Ok(keyset.fetch(db, query, C::Id, None).await?)
 }
 
 /// User agents containing `text` without regard to case, through the text index of each
