@@ -844,6 +844,28 @@ impl Recorded {
             .collect()
     }
 
+    /// Wait until the caller of `token` is cached, so that the requests counted next run
+    /// only their own statements: a fresh cache keeps a caller only once it has caught up
+    /// with the security epoch, which may take a few of its polls on a loaded machine.
+    pub async fn settle(&self, app: &TestApp, token: &str) {
+        for _ in 0..100 {
+            self.clear();
+            app.get("/dashboard/permissions?lang=en")
+                .token(token)
+                .send()
+                .await;
+            if !self
+                .requests()
+                .iter()
+                .any(|sql| sql.contains("\"user_grants\""))
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the caller was never kept by the cache");
+    }
+
     /// How many statements `call` runs, outside the background writers.
     pub async fn count<F: std::future::Future>(&self, call: F) -> (usize, F::Output) {
         self.clear();
