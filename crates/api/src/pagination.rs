@@ -56,11 +56,19 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
 impl KeysetQuery {
     pub fn keyset(&self) -> Keyset {
-        Keyset {
-            page_size: self.page_size.unwrap_or(DEFAULT_PAGE_SIZE),
-            last_primary_key: self.last_primary_key,
-            primary_key_dir: self.primary_key_dir.unwrap_or_default().into(),
-        }
+        keyset(
+            self.page_size.unwrap_or(DEFAULT_PAGE_SIZE),
+            self.last_primary_key,
+            self.primary_key_dir,
+        )
+    }
+}
+
+fn keyset(page_size: u64, last_primary_key: Option<i64>, dir: Option<Direction>) -> Keyset {
+    Keyset {
+        page_size,
+        last_primary_key,
+        primary_key_dir: dir.unwrap_or_default().into(),
     }
 }
 
@@ -119,11 +127,11 @@ pub const DEFAULT_LIST_PAGE_SIZE: u64 = 100;
 
 impl ListPageQuery {
     pub fn keyset(&self) -> Keyset {
-        Keyset {
-            page_size: self.page_size.unwrap_or(DEFAULT_LIST_PAGE_SIZE),
-            last_primary_key: self.last_primary_key,
-            primary_key_dir: self.primary_key_dir.unwrap_or_default().into(),
-        }
+        keyset(
+            self.page_size.unwrap_or(DEFAULT_LIST_PAGE_SIZE),
+            self.last_primary_key,
+            self.primary_key_dir,
+        )
     }
 }
 

@@ -4,7 +4,7 @@ use crate::access::read;
 use crate::envelope::Paged;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ValidQuery;
-use crate::pagination::{KeysetQuery, PageInfo};
+use crate::pagination::{KeysetQuery, paged};
 use crate::state::AppState;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -153,10 +153,5 @@ pub async fn get_access_logs(
     };
     let keyset = page.keyset();
     let page = relais_store::access_logs::list(&state.db, &filter, &keyset).await?;
-    let last = page.items.last().map(|row| row.id);
-    Ok(Paged {
-        code: 0,
-        page: PageInfo::new(&keyset, page.has_more, last),
-        data: page.items.into_iter().map(AccessLog::from).collect(),
-    })
+    Ok(paged(&keyset, page, |row| row.id, AccessLog::from))
 }

@@ -16,7 +16,7 @@ use crate::access::{Authorized, read, write};
 use crate::envelope::{Done, Paged, done};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{CommaSeparated, ValidJson, ValidQuery, unique_id_list, unique_ids};
-use crate::pagination::{Direction, KeysetQuery, ListPageQuery, PageInfo, paged};
+use crate::pagination::{Direction, KeysetQuery, ListPageQuery, paged};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -344,12 +344,7 @@ pub async fn get_fleet_alerts_history(
         (by, q.sort_dir.unwrap_or_default().into())
     });
     let rows = relais_store::fleet_alerts::history(&state.db, &filter, &keyset, sort).await?;
-    let last = rows.items.last().map(|row| row.alert.id);
-    Ok(Paged {
-        code: 0,
-        page: PageInfo::new(&keyset, rows.has_more, last),
-        data: rows.items.into_iter().map(FleetAlert::from).collect(),
-    })
+    Ok(paged(&keyset, rows, |row| row.alert.id, FleetAlert::from))
 }
 
 fn id_list(ids: &[i64]) -> String {

@@ -15,7 +15,7 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 /// `(name, table, columns)`; a column ending in ` desc` is indexed descending.
-const INDEXES: &[(&str, &str, &[&str])] = &[
+const INDEXES: &[super::IndexSpec] = &[
     ("idx_access_logs_user_id", "access_logs", &["user_id", "id"]),
     ("idx_access_logs_verb_id", "access_logs", &["verb", "id"]),
     ("idx_access_logs_ip_id", "access_logs", &["ip", "id"]),
@@ -148,19 +148,7 @@ const SQLITE_SEARCH_DOWN: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table, columns) in INDEXES {
-            let mut index = Index::create()
-                .name(*name)
-                .table(Alias::new(*table))
-                .to_owned();
-            for column in *columns {
-                match column.strip_suffix(" desc") {
-                    Some(column) => index.col((Alias::new(column), IndexOrder::Desc)),
-                    None => index.col(Alias::new(*column)),
-                };
-            }
-            manager.create_index(index).await?;
-        }
+        super::create_indexes(manager, INDEXES).await?;
         manager
             .drop_index(
                 Index::drop()
@@ -237,16 +225,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, table, _) in INDEXES.iter().rev() {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(*name)
-                        .table(Alias::new(*table))
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        super::drop_indexes(manager, INDEXES).await
     }
 }

@@ -9,7 +9,7 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 /// `(name, table, columns)`.
-const INDEXES: &[(&str, &str, &[&str])] = &[
+const INDEXES: &[super::IndexSpec] = &[
     (
         "idx_vehicles_network_serial",
         "vehicles",
@@ -74,30 +74,10 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table, columns) in INDEXES {
-            let mut index = Index::create()
-                .name(*name)
-                .table(Alias::new(*table))
-                .to_owned();
-            for column in *columns {
-                index.col(Alias::new(*column));
-            }
-            manager.create_index(index).await?;
-        }
-        Ok(())
+        super::create_indexes(manager, INDEXES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table, _) in INDEXES {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(*name)
-                        .table(Alias::new(*table))
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        super::drop_indexes(manager, INDEXES).await
     }
 }

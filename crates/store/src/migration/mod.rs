@@ -18,6 +18,43 @@ mod m20261202_000010_network_zones_version;
 
 pub struct Migrator;
 
+/// An index as the list-index migrations write them: `(name, table, columns)`, a column
+/// ending in ` desc` indexed descending.
+type IndexSpec = (&'static str, &'static str, &'static [&'static str]);
+
+/// Create `indexes`, in order.
+async fn create_indexes(manager: &SchemaManager<'_>, indexes: &[IndexSpec]) -> Result<(), DbErr> {
+    for (name, table, columns) in indexes {
+        let mut index = Index::create()
+            .name(*name)
+            .table(Alias::new(*table))
+            .to_owned();
+        for column in *columns {
+            match column.strip_suffix(" desc") {
+                Some(column) => index.col((Alias::new(column), IndexOrder::Desc)),
+                None => index.col(Alias::new(*column)),
+            };
+        }
+        manager.create_index(index).await?;
+    }
+    Ok(())
+}
+
+/// Drop `indexes`, last first.
+async fn drop_indexes(manager: &SchemaManager<'_>, indexes: &[IndexSpec]) -> Result<(), DbErr> {
+    for (name, table, _) in indexes.iter().rev() {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(*name)
+                    .table(Alias::new(*table))
+                    .to_owned(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// A foreign key from `(table, column)` to `(table, column)`, for the migrations' builders.
 fn fk(
     from: (impl IntoIden + 'static, impl IntoIden + 'static),
