@@ -1,6 +1,6 @@
 //! The relais domain: permissions, access scopes, credentials, reference data, geometry,
-//! pricing, and the rules that do not depend on HTTP or on the database. Everything here is
-//! pure and unit-tested.
+//! pricing, currency conversion at the ECB's reference rates, and the rules that do not depend
+//! on HTTP or on the database. Everything here is pure and unit-tested.
 
 pub mod access;
 pub mod alerts;
@@ -11,6 +11,7 @@ pub mod maintenance;
 pub mod money;
 pub mod permission;
 pub mod pricing;
+pub mod rates;
 pub mod reference;
 
 pub use access::{Grant, Object, Owner, Scope, UnitScope};
