@@ -680,6 +680,19 @@ async fn check_values(
         }
         return Ok(());
     }
+    if object == Object::User {
+        let found = relais_store::users::reach(&state.db, &ids).await?;
+        for id in &ids {
+            match found.get(id) {
+                None => return Err(unknown(&id.to_string())),
+                Some(reach) if !reaches_user(scope, reach) => {
+                    return Err(out_of_scope(&id.to_string()));
+                }
+                Some(_) => {}
+            }
+        }
+        return Ok(());
+    }
     if object == Object::OrganizationalUnit {
         let units = relais_store::units::get_many(&state.db, &ids).await?;
         for id in &ids {
@@ -708,6 +721,15 @@ async fn check_values(
         }
     }
     Ok(())
+}
+
+/// Whether `scope` reaches a user of `reach` (see [`Object::User`]).
+pub fn reaches_user(scope: &Scope, reach: &relais_store::users::Reach) -> bool {
+    scope.is_global()
+        || reach.networks.iter().any(|n| scope.reaches_network(*n))
+        || reach
+            .app_label
+            .is_some_and(|label| scope.app_labels().is_some_and(|held| held.contains(&label)))
 }
 
 fn refuse_networks(scope: &Scope, field: &str, asked: &[i64]) -> Result<(), ApiError> {

@@ -22,6 +22,8 @@ pub struct ApiSettings {
     pub login_token_ttl: chrono::Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// The SMS transports this server has credentials for (`twilio`).
+    pub sms_configured: Vec<String>,
 }
 
 impl Default for ApiSettings {
@@ -31,6 +33,7 @@ impl Default for ApiSettings {
             body_limit: 2 * 1024 * 1024,
             login_token_ttl: chrono::Duration::days(30),
             trust_forwarded_for: false,
+            sms_configured: Vec::new(),
         }
     }
 }
@@ -52,6 +55,10 @@ pub struct AppState {
     pub rules: Arc<RuleTable>,
     /// The ERP third parties are imported from; `None` when none is configured.
     pub erp: Option<Arc<dyn relais_erp::Erp>>,
+    /// The reference rates money is converted with.
+    pub rates: crate::rates::Rates,
+    /// Wakes the dispatcher of outbound messages.
+    pub outbox: crate::outbox::Outbox,
 }
 
 impl AppState {
@@ -83,6 +90,8 @@ impl AppState {
             cpu: CpuPool::sized_to_cores(),
             rules: Arc::new(RuleTable::default()),
             erp: None,
+            rates: crate::rates::Rates::default(),
+            outbox: crate::outbox::Outbox::default(),
         }
     }
 

@@ -36,6 +36,10 @@ pub enum Object {
     OrganizationalUnit,
     /// An app label: reached by a scope holding it (units list app labels apart from networks).
     AppLabel,
+    /// A user (rider or staff): reached by a scope that reaches one of the networks they have
+    /// interacted with as a whole, or holds their app label. A user of no network and no app
+    /// label needs a global scope.
+    User,
 }
 
 impl Object {
@@ -57,6 +61,7 @@ impl Object {
             Object::HaulerConnection => "hauler connection",
             Object::OrganizationalUnit => "organizational unit",
             Object::AppLabel => "app label",
+            Object::User => "user",
         }
     }
 }

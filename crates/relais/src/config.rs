@@ -229,6 +229,7 @@ impl Config {
             body_limit: self.body_limit_bytes,
             login_token_ttl: chrono::Duration::hours(self.login_token_ttl_hours),
             trust_forwarded_for: self.trust_forwarded_for,
+            sms_configured: Vec::new(),
         }
     }
 }

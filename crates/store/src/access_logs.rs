@@ -204,3 +204,25 @@ fn glob_literal(text: &str) -> String {
     }
     out
 }
+
+/// The most offset a user's requests can be read at: the seed pages them by offset, which costs
+/// the rows skipped; beyond this, the access-log list's keyset pages are the way.
+pub const MAX_USER_REQUESTS_OFFSET: u64 = 10_000;
+
+/// The requests of `user_id`, newest first, `items` from `offset` (bounded by
+/// [`MAX_USER_REQUESTS_OFFSET`]), read through the `(user_id, id)` index.
+pub async fn of_user(
+    db: &DatabaseConnection,
+    user_id: i64,
+    offset: u64,
+    items: u64,
+) -> Result<Vec<access_log::Model>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(access_log::Entity::find()
+        .filter(access_log::Column::UserId.eq(user_id))
+        .order_by_desc(access_log::Column::Id)
+        .offset(offset)
+        .limit(items)
+        .all(db)
+        .await?)
+}

@@ -361,9 +361,7 @@ async fn named(
             .collect();
     let mut user_ids = ids(&alerts, |a| a.user_id);
     user_ids.extend(ids(&alerts, |a| a.resolved_by));
-    let users: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .all(db)
+    let users: HashMap<i64, String> = crate::by_ids::<user::Entity>(db, user::Column::Id, user_ids)
         .await?
         .into_iter()
         .map(|u| (u.id, u.email))

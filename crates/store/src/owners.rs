@@ -146,7 +146,7 @@ pub async fn of(
                 .all(db)
                 .await?,
         ),
-        Object::OrganizationalUnit | Object::AppLabel => HashMap::new(),
+        Object::OrganizationalUnit | Object::AppLabel | Object::User => HashMap::new(),
     })
 }
 

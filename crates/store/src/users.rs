@@ -1,13 +1,18 @@
-//! Users: people with an account, riders and staff alike.
+//! Users: people with an account, riders and staff alike; the networks they have interacted
+//! with; the staff's lists and searches of them; blocking.
 
-use crate::entity::user;
-use crate::error::{Result, conflict_on};
+use crate::entity::{app_label, user, user_network};
+use crate::error::{Result, StoreError, conflict_on};
+use crate::pagination::{Keyset, PageOf, SortDir};
+use crate::text::contains_ignoring_case;
 use chrono::{DateTime, Utc};
 use relais_domain::credentials::normalize_email;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use std::collections::{BTreeSet, HashMap};
 
 /// What it takes to create a user.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +25,7 @@ pub struct NewUser {
     pub phone: Option<String>,
     pub language: Option<String>,
     pub app_label_id: Option<i64>,
+    pub terms_accepted_at: Option<DateTime<Utc>>,
 }
 
 pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model> {
@@ -35,7 +41,11 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Mod
         blocked: Set(false),
         blocked_at: Set(None),
         created_at: Set(now),
-        last_activity_at: Set(None),
+        // Signing up is the first activity: the lists sort on it, never on a null.
+        last_activity_at: Set(Some(now)),
+        trip_count: Set(0),
+        pre_auth_disabled: Set(false),
+        terms_accepted_at: Set(new.terms_accepted_at),
         ..Default::default()
     }
     .insert(db)
@@ -66,18 +76,24 @@ pub async fn set_password_hash(db: &DatabaseConnection, id: i64, hash: String) -
     Ok(())
 }
 
-/// Block (`Some(at)`) or unblock (`None`) the user: a blocked user's tokens are refused from
+/// Who blocked a user, when and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub at: DateTime<Utc>,
+    pub by: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Block (`Some`) or unblock (`None`) the user: a blocked user's tokens are refused from
 /// the next request on, in every server (it is a security change: see `security_epoch`).
-pub async fn set_blocked(
-    db: &DatabaseConnection,
-    id: i64,
-    at: Option<DateTime<Utc>>,
-) -> Result<()> {
+pub async fn set_blocked(db: &DatabaseConnection, id: i64, block: Option<Block>) -> Result<()> {
     let txn = crate::db::begin_write(db).await?;
     user::ActiveModel {
         id: Set(id),
-        blocked: Set(at.is_some()),
-        blocked_at: Set(at),
+        blocked: Set(block.is_some()),
+        blocked_at: Set(block.as_ref().map(|b| b.at)),
+        blocked_by: Set(block.as_ref().and_then(|b| b.by)),
+        blocked_reason: Set(block.and_then(|b| b.reason)),
         ..Default::default()
     }
     .update(&txn)
@@ -95,5 +111,386 @@ pub async fn touch(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -> Resu
     }
     .update(db)
     .await?;
+    Ok(())
+}
+
+/// The user with this id, or `NotFound`.
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound { entity: "user" })
+}
+
+/// Record that the user interacted with the network at `now` (the seed's rule for belonging
+/// to a network): the first time makes them a member, later times move their last activity.
+pub async fn join_network(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    network_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    user_network::Entity::insert(user_network::ActiveModel {
+        user_id: Set(user_id),
+        network_id: Set(network_id),
+        first_at: Set(now),
+        last_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            user_network::Column::UserId,
+            user_network::Column::NetworkId,
+        ])
+        .update_column(user_network::Column::LastAt)
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::LastActivityAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The networks each of `users` belongs to, by user.
+pub async fn networks_of(
+    db: &impl ConnectionTrait,
+    users: &[i64],
+) -> Result<HashMap<i64, Vec<user_network::Model>>> {
+    let mut by_user: HashMap<i64, Vec<user_network::Model>> = HashMap::new();
+    if users.is_empty() {
+        return Ok(by_user);
+    }
+    let ids: BTreeSet<i64> = users.iter().copied().collect();
+    for row in user_network::Entity::find()
+        .filter(user_network::Column::UserId.is_in(ids))
+        .order_by_asc(user_network::Column::NetworkId)
+        .all(db)
+        .await?
+    {
+        by_user.entry(row.user_id).or_default().push(row);
+    }
+    Ok(by_user)
+}
+
+/// Where a user belongs as far as scope is concerned: a staff member reaches a user through
+/// one of the user's networks or the user's app label.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    pub networks: Vec<i64>,
+    pub app_label: Option<i64>,
+}
+
+/// The reach of each of `ids` that exists (deleted accounts included: their records stay).
+pub async fn reach(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, Reach>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, Option<i64>)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::AppLabelId)
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let networks = networks_of(db, ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, app_label)| {
+            let networks = networks
+                .get(&id)
+                .map(|rows| rows.iter().map(|r| r.network_id).collect())
+                .unwrap_or_default();
+            (
+                id,
+                Reach {
+                    networks,
+                    app_label,
+                },
+            )
+        })
+        .collect())
+}
+
+/// What "Get users" filters on. Text filters match a part of the value, without regard to
+/// case; dates bound inclusively.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Members of any of these networks...
+    pub networks: Vec<i64>,
+    /// ...or, when set, users of no network at all.
+    pub without_network: bool,
+    pub id_min: Option<i64>,
+    pub id_max: Option<i64>,
+    pub email: Option<String>,
+    pub last_name: Option<String>,
+    pub first_name: Option<String>,
+    pub registered_from: Option<DateTime<Utc>>,
+    pub registered_to: Option<DateTime<Utc>>,
+    pub active_from: Option<DateTime<Utc>>,
+    pub active_to: Option<DateTime<Utc>>,
+    pub blocked: Option<bool>,
+    pub trip_count_min: Option<i64>,
+    pub trip_count_max: Option<i64>,
+    /// The app label's name, exactly.
+    pub label_name: Option<String>,
+    /// A part of the phone number.
+    pub phone: Option<String>,
+    /// The name of the user's organization. Organizations come with their own issue: until
+    /// then no user has one, and this filter matches nobody.
+    pub organization_name: Option<String>,
+}
+
+/// The text columns the user lists match a part of.
+#[derive(Debug, Clone, Copy)]
+enum TextField {
+    Email,
+    FirstName,
+    LastName,
+    Phone,
+}
+
+/// The users whose `field` contains `text` without regard to case, through the text index of
+/// each backend: PostgreSQL's `pg_trgm` indexes, SQLite's FTS5 trigram table (`users_search`).
+/// Trigrams need three characters: a shorter text is looked for by scanning, on both.
+fn text_contains(backend: DbBackend, field: TextField, text: &str) -> Condition {
+    let (column, fts) = match field {
+        TextField::Email => (user::Column::Email, "email"),
+        TextField::FirstName => (user::Column::FirstName, "first_name"),
+        TextField::LastName => (user::Column::LastName, "last_name"),
+        TextField::Phone => (user::Column::Phone, "phone"),
+    };
+    if backend == DbBackend::Sqlite && text.chars().count() >= 3 {
+        use sea_orm::sea_query::Alias;
+        use sea_orm::sea_query::extension::sqlite::SqliteExpr;
+        // An FTS5 column filter and phrase: the text between double quotes, its quotes doubled.
+        let query = format!("{fts} : \"{}\"", text.replace('"', "\"\""));
+        return Condition::all().add(
+            user::Column::Id.in_subquery(
+                Query::select()
+                    .column(Alias::new("rowid"))
+                    .from(Alias::new("users_search"))
+                    .and_where(Expr::col(Alias::new("users_search")).matches(query))
+                    .to_owned(),
+            ),
+        );
+    }
+    Condition::all().add(match field {
+        // Stored lowercase (emails) or digits (phones): matched as stored, as indexed.
+        TextField::Email => column.like(crate::text::contains(&text.to_lowercase())),
+        TextField::Phone => column.like(crate::text::contains(text)),
+        _ => contains_ignoring_case(column, text),
+    })
+}
+
+/// The sorts of "Get users".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserSort {
+    RegisterAt,
+    LastActivity,
+    TripCount,
+}
+
+impl UserFilter {
+    fn condition(&self, backend: DbBackend) -> Condition {
+        let member = |networks: &[i64]| {
+            Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(user_network::Entity)
+                    .and_where(
+                        Expr::col((user_network::Entity, user_network::Column::UserId))
+                            .equals((user::Entity, user::Column::Id)),
+                    )
+                    .and_where(
+                        Expr::col((user_network::Entity, user_network::Column::NetworkId))
+                            .is_in(networks.iter().copied()),
+                    )
+                    .to_owned(),
+            )
+        };
+        let mut belongs = Condition::any().add(member(&self.networks));
+        if self.without_network {
+            belongs = belongs.add(
+                Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(user_network::Entity)
+                        .and_where(
+                            Expr::col((user_network::Entity, user_network::Column::UserId))
+                                .equals((user::Entity, user::Column::Id)),
+                        )
+                        .to_owned(),
+                )
+                .not(),
+            );
+        }
+        let mut parts: Vec<Condition> = Vec::new();
+        let mut add = |c: Option<Condition>| parts.extend(c);
+        let one = |e: sea_orm::sea_query::SimpleExpr| Some(Condition::all().add(e));
+        add(self.id_min.and_then(|v| one(user::Column::Id.gte(v))));
+        add(self.id_max.and_then(|v| one(user::Column::Id.lte(v))));
+        for (field, text) in [
+            (TextField::Email, &self.email),
+            (TextField::FirstName, &self.first_name),
+            (TextField::LastName, &self.last_name),
+            (TextField::Phone, &self.phone),
+        ] {
+            if let Some(text) = text {
+                add(Some(
+                    Condition::all().add(text_contains(backend, field, text)),
+                ));
+            }
+        }
+        add(self
+            .registered_from
+            .and_then(|v| one(user::Column::CreatedAt.gte(v))));
+        add(self
+            .registered_to
+            .and_then(|v| one(user::Column::CreatedAt.lte(v))));
+        add(self
+            .active_from
+            .and_then(|v| one(user::Column::LastActivityAt.gte(v))));
+        add(self
+            .active_to
+            .and_then(|v| one(user::Column::LastActivityAt.lte(v))));
+        add(self.blocked.and_then(|v| one(user::Column::Blocked.eq(v))));
+        add(self
+            .trip_count_min
+            .and_then(|v| one(user::Column::TripCount.gte(v))));
+        add(self
+            .trip_count_max
+            .and_then(|v| one(user::Column::TripCount.lte(v))));
+        add(self.label_name.as_deref().and_then(|v| {
+            one(user::Column::AppLabelId.in_subquery(
+                Query::select()
+                    .column(app_label::Column::Id)
+                    .from(app_label::Entity)
+                    .and_where(app_label::Column::Name.eq(v))
+                    .to_owned(),
+            ))
+        }));
+        parts.into_iter().fold(
+            Condition::all()
+                .add(belongs)
+                .add(user::Column::DeletedAt.is_null()),
+            Condition::add,
+        )
+    }
+}
+
+/// A page of users under `filter`, by id or by `sort` then id.
+pub async fn list(
+    db: &DatabaseConnection,
+    filter: &UserFilter,
+    keyset: &Keyset,
+    sort: Option<(UserSort, SortDir)>,
+) -> Result<PageOf<user::Model>> {
+    if filter.organization_name.is_some() {
+        // No user belongs to an organization before organizations exist: nothing to read.
+        return Ok(PageOf {
+            items: Vec::new(),
+            has_more: false,
+        });
+    }
+    let select = user::Entity::find().filter(filter.condition(db.get_database_backend()));
+    let sort = sort.map(|(by, dir)| {
+        let column = match by {
+            UserSort::RegisterAt => user::Column::CreatedAt,
+            UserSort::LastActivity => user::Column::LastActivityAt,
+            UserSort::TripCount => user::Column::TripCount,
+        };
+        (column, dir)
+    });
+    Ok(keyset.fetch(db, select, user::Column::Id, sort).await?)
+}
+
+/// Users whose email contains `term` (without regard to case), the closest first (an exact
+/// address, then those starting with it), at most `limit`; among `reach` when given (the
+/// caller's networks and app labels).
+pub async fn search_by_email(
+    db: &DatabaseConnection,
+    term: &str,
+    within: Option<&Reachable>,
+    limit: u64,
+) -> Result<Vec<user::Model>> {
+    let term = normalize_email(term);
+    let mut select = user::Entity::find()
+        .filter(text_contains(
+            db.get_database_backend(),
+            TextField::Email,
+            &term,
+        ))
+        .filter(user::Column::DeletedAt.is_null());
+    if let Some(within) = within {
+        select = select.filter(within.condition());
+    }
+    let mut found = select
+        .order_by_asc(user::Column::Email)
+        .limit(Ord::max(limit.saturating_mul(4), limit))
+        .all(db)
+        .await?;
+    found.sort_by_key(|u| {
+        (
+            u.email != term,
+            !u.email.starts_with(&term),
+            u.email.clone(),
+        )
+    });
+    found.truncate(limit as usize);
+    Ok(found)
+}
+
+/// The users a scope reaches: members of these networks, or of these app labels.
+#[derive(Debug, Clone, Default)]
+pub struct Reachable {
+    pub networks: BTreeSet<i64>,
+    pub app_labels: BTreeSet<i64>,
+}
+
+impl Reachable {
+    pub(crate) fn condition(&self) -> Condition {
+        scope_condition(&self.networks, &self.app_labels)
+    }
+}
+
+/// Users reached by a scope holding `networks` and `app_labels`.
+fn scope_condition(networks: &BTreeSet<i64>, app_labels: &BTreeSet<i64>) -> Condition {
+    Condition::any()
+        .add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(user_network::Entity)
+                .and_where(
+                    Expr::col((user_network::Entity, user_network::Column::UserId))
+                        .equals((user::Entity, user::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((user_network::Entity, user_network::Column::NetworkId))
+                        .is_in(networks.iter().copied()),
+                )
+                .to_owned(),
+        ))
+        .add(user::Column::AppLabelId.is_in(app_labels.iter().copied()))
+}
+
+/// The users among `ids`, by id.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, user::Model>> {
+    Ok(
+        crate::map_by_ids::<user::Entity>(db, user::Column::Id, ids.iter().copied(), |u| u.id)
+            .await?,
+    )
+}
+
+/// Turn staff's bank guarantee (pre-authorisation) off or back on for this rider.
+pub async fn set_pre_auth_disabled(db: &DatabaseConnection, id: i64, disabled: bool) -> Result<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::PreAuthDisabled, Expr::value(disabled))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 pub mod access_logs;
 pub mod app_label;
 pub mod clusters;
+pub mod devices;
 pub mod fleet_alerts;
 pub mod geofencing;
 pub mod hauler_connections;
@@ -14,7 +15,9 @@ pub mod networks;
 pub mod organizational_units;
 pub mod out_of_order;
 pub mod partner_accounts;
+pub mod payment_methods;
 pub mod permissions;
+pub mod phone;
 pub mod pricing;
 pub mod reference;
 pub mod roles;
@@ -42,6 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(access_logs::router())
         .merge(app_label::router())
         .merge(clusters::router())
+        .merge(devices::router())
         .merge(fleet_alerts::router())
         .merge(geofencing::router())
         .merge(hauler_connections::router())
@@ -50,7 +54,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(organizational_units::router())
         .merge(out_of_order::router())
         .merge(partner_accounts::router())
+        .merge(payment_methods::router())
         .merge(permissions::router())
+        .merge(phone::router())
         .merge(pricing::router())
         .merge(reference::router())
         .merge(roles::router())

@@ -46,6 +46,7 @@ async fn requests_are_recorded_and_filtered() {
         let app = &app;
         async move { app.get(&path).token(&admin).send().await }
     };
+    app.access_log.flush().await;
     let all = logs("primary_key_dir=ASC").await;
     let rows = all.ok().as_array().unwrap().clone();
     assert_eq!(rows.len(), 4);
@@ -173,6 +174,7 @@ async fn pages_follow_each_other_in_both_directions() {
             .await
             .ok();
     }
+    app.access_log.flush().await;
     let page = |dir: &str, after: Option<i64>| {
         let mut path = format!(
             "/dashboard/access-logs?target_path=/dashboard/permissions&page_size=10&primary_key_dir={dir}"
@@ -237,6 +239,7 @@ async fn the_newest_come_first_by_default_as_documented() {
             .await
             .ok();
     }
+    app.access_log.flush().await;
     let reply = app
         .get("/dashboard/access-logs?target_path=/dashboard/permissions")
         .token(&admin)
@@ -322,6 +325,7 @@ async fn pages_filtered_on_the_user_agent_alone_follow_each_other() {
                 .ok();
         }
     }
+    app.access_log.flush().await;
     for dir in ["ASC", "DESC"] {
         let mut seen = Vec::new();
         let mut after: Option<i64> = None;

@@ -624,7 +624,8 @@ async fn payment_methods_are_enabled_and_disabled() {
             "braintree-card",
             "braintree-paypal",
             "uzcard",
-            "hdcpay"
+            "hdcpay",
+            "sandbox-card"
         ]
     );
     assert!(methods.iter().all(|m| m["enabled"] == false));

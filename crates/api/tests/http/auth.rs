@@ -244,9 +244,17 @@ async fn a_blocked_account_is_refused() {
     let (user, token) = app.staff("ann@relais.test", &[]).await;
     // Known to the caller cache before the block.
     app.get("/auth/me").token(&token).send().await.ok();
-    relais_store::users::set_blocked(&app.db, user, Some(chrono::Utc::now()))
-        .await
-        .unwrap();
+    relais_store::users::set_blocked(
+        &app.db,
+        user,
+        Some(relais_store::users::Block {
+            at: chrono::Utc::now(),
+            by: None,
+            reason: None,
+        }),
+    )
+    .await
+    .unwrap();
     app.get("/auth/me")
         .token(&token)
         .send()

@@ -25,6 +25,9 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
+    /// The application's access-log queue: a test flushes it before it reads the log, which
+    /// the server writes off the request path.
+    pub access_log: relais_api::access_log::AccessLogQueue,
     _database: TestDatabase,
 }
 
@@ -158,12 +161,14 @@ impl TestApp {
         relais_store::db::migrate(&db).await.expect("migrations");
         let storage = Arc::new(object_store::memory::InMemory::new());
         let state = AppState::new(db.clone(), storage, settings);
+        let access_log = state.access_log.clone();
         let router = relais_api::app(state)
             .expect("app")
             .layer(MockConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000))));
         TestApp {
             router,
             db,
+            access_log,
             _database: database,
         }
     }
@@ -173,6 +178,7 @@ impl TestApp {
         let mut app = Self::new().await;
         let storage = Arc::new(object_store::memory::InMemory::new());
         let state = AppState::new(app.db.clone(), storage, ApiSettings::default()).with_erp(erp);
+        app.access_log = state.access_log.clone();
         app.router = relais_api::app(state)
             .expect("app")
             .layer(MockConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000))));
@@ -191,7 +197,9 @@ impl TestApp {
             sink.lock().unwrap().push(info.statement.clone());
         });
         let storage = Arc::new(object_store::memory::InMemory::new());
-        self.router = relais_api::app(AppState::new(db, storage, ApiSettings::default()))
+        let state = AppState::new(db, storage, ApiSettings::default());
+        self.access_log = state.access_log.clone();
+        self.router = relais_api::app(state)
             .expect("app")
             .layer(MockConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000))));
         // The new caller cache first catches up with the security epoch (it polls every
@@ -247,6 +255,17 @@ impl TestApp {
         .await
         .expect("user")
         .id
+    }
+
+    /// A rider (no grants) who has interacted with `networks`, and a token of theirs.
+    pub async fn rider(&self, email: &str, networks: &[i64]) -> (i64, String) {
+        let user = self.user(email).await;
+        for network in networks {
+            relais_store::users::join_network(&self.db, user, *network, Utc::now())
+                .await
+                .expect("membership");
+        }
+        (user, self.token_for(user).await)
     }
 
     /// An API token for a user.
@@ -554,6 +573,8 @@ pub struct World {
     pub connection_n1: i64,
     pub unit_n1: i64,
     pub label_n1: i64,
+    /// A rider of network 1.
+    pub user_n1: i64,
 }
 
 impl TestApp {
@@ -800,6 +821,7 @@ impl TestApp {
             connection_n1,
             unit_n1,
             label_n1,
+            user_n1: self.rider("rider-n1@relais.test", &[n1]).await.0,
         }
     }
 

@@ -279,10 +279,11 @@ const UNDECLARED_PATH_PARAMETERS: &[(&str, &str)] = &[
         "a vehicle model's settings in the network in the path",
     ),
     ("key", "a role: global"),
+    ("user_method_id", "a payment method of the user in the path"),
     ("network_id", "deleting a network: global"),
     (
         "id",
-        "a user: their grants are filtered to the caller's scope",
+        "a user's grants (filtered to the caller's scope), or a device id (its users are filtered)",
     ),
 ];
 
@@ -331,6 +332,7 @@ fn fixture(w: &crate::common::World, object: &str) -> (i64, Option<i64>) {
         "hauler_connection" => (w.connection_n1, None),
         "organizational_unit" => (w.unit_n1, None),
         "app_label" => (w.label_n1, None),
+        "user" => (w.user_n1, None),
         other => panic!("no fixture for object kind `{other}`: add one to World"),
     }
 }

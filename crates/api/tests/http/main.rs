@@ -34,5 +34,6 @@ mod stations;
 mod stocks;
 mod third_parties;
 mod user_permissions;
+mod users;
 mod vehicles;
 mod vehicles_external_locks;

@@ -223,9 +223,17 @@ async fn authentication_is_answered_in_the_partner_style() {
 
 /// Block `user` directly in the store, as an administrator would.
 async fn block(app: &TestApp, user: i64) {
-    relais_store::users::set_blocked(&app.db, user, Some(chrono::Utc::now()))
-        .await
-        .unwrap();
+    relais_store::users::set_blocked(
+        &app.db,
+        user,
+        Some(relais_store::users::Block {
+            at: chrono::Utc::now(),
+            by: None,
+            reason: None,
+        }),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

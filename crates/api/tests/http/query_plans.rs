@@ -28,6 +28,7 @@ const LARGE: &[&str] = &[
     "vehicle_commands",
     "maintenances",
     "energy_readings",
+    "users",
 ];
 
 /// Query parameters that shape the page rather than filter it.
@@ -87,6 +88,8 @@ fn value_for(world: &World, name: &str, schema: &Value, doc: &Value) -> String {
         "vehicle_id" => return world.vehicle_a.to_string(),
         "lang" => return "en".into(),
         "stocks" => return world.stock_n1.to_string(),
+        "currency" => return "EUR".into(),
+        "timezone" => return "Europe/Paris".into(),
         _ => {}
     }
     match (schema["type"].as_str(), schema["format"].as_str()) {

@@ -19,6 +19,18 @@ pub struct Model {
     pub blocked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub last_activity_at: Option<DateTimeUtc>,
+    /// The staff member who blocked the user, while blocked.
+    pub blocked_by: Option<i64>,
+    pub blocked_reason: Option<String>,
+    /// Trips made, kept in step with the trips for the user lists' sort and filter.
+    pub trip_count: i64,
+    pub email_confirmed_at: Option<DateTimeUtc>,
+    pub phone_confirmed_at: Option<DateTimeUtc>,
+    pub terms_accepted_at: Option<DateTimeUtc>,
+    /// Staff turned off the bank guarantee (pre-authorisation) before this rider's trips.
+    pub pre_auth_disabled: bool,
+    /// The account was deleted at the rider's request: personal data erased at that time.
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,11 @@ mod m20261201_000004_list_indexes;
 mod m20261201_000005_page_indexes;
 mod m20261202_000009_ingest_indexes;
 mod m20261202_000010_network_zones_version;
+mod m20261203_000001_rider_accounts;
+mod m20261203_000002_rider_payments;
+mod m20261203_000003_wallets;
+mod m20261203_000004_outbound_messages;
+mod m20261203_000005_user_search;
 
 pub struct Migrator;
 
@@ -84,6 +89,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_page_indexes::Migration),
             Box::new(m20261202_000009_ingest_indexes::Migration),
             Box::new(m20261202_000010_network_zones_version::Migration),
+            Box::new(m20261203_000001_rider_accounts::Migration),
+            Box::new(m20261203_000002_rider_payments::Migration),
+            Box::new(m20261203_000003_wallets::Migration),
+            Box::new(m20261203_000004_outbound_messages::Migration),
+            Box::new(m20261203_000005_user_search::Migration),
         ]
     }
 }

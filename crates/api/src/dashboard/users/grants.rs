@@ -1,5 +1,4 @@
-//! Seed group `Users`: for now the grants of a user (permissions and roles). The rest of the
-//! group (user lists, blocking, credits, ...) comes with the riders issue.
+//! Seed group `Users`, the grants of a user (permissions and roles).
 //!
 //! Granting follows the seed: the granter must hold what they grant (with write to grant with
 //! write), and it must hold where the grant applies: in a unit their scope covers, or globally
@@ -234,7 +233,7 @@ async fn place(state: &AppState, unit_id: Option<i64>) -> ApiResult<Option<UnitS
 
 /// The granter must manage permissions there, and hold each of `permissions` (with write when
 /// `write`) there too.
-pub(crate) fn may_grant(
+pub fn may_grant(
     auth: &Authorized,
     place: Option<&UnitScope>,
     permissions: &[Permission],
