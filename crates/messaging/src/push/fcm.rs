@@ -316,7 +316,10 @@ impl FcmClient {
             }
             _ => "",
         };
-        let shown_code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+        let shown_code = code
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default();
         let error = status_error(
             status,
             headers,
