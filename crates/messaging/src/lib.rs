@@ -36,6 +36,15 @@
 //! `async fn` in a trait is not. Their methods therefore return a [`SendFuture`] (boxed and `Send`);
 //! one allocation per message is nothing next to a network round trip, and the server's tests can bring
 //! their own implementation, which an enum of the known transports would not allow.
+//!
+//! # Tests
+//!
+//! `cargo test -p relais-messaging` runs each real client against a local stand-in that speaks the
+//! provider's protocol and checks what the client sent: an SMTP relay on a TCP socket, Google's token
+//! endpoint and FCM, APNs served as HTTP/2 without TLS (h2c), Twilio. The signing keys are generated
+//! by the tests; no network beyond the loopback is used.
+
+#![deny(missing_docs)]
 
 use std::fmt;
 use std::future::Future;

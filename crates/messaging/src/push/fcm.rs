@@ -106,6 +106,9 @@ impl FcmConfig {
 }
 
 /// A client of FCM's HTTP v1 API, implementing [`PushSender`] for every platform FCM serves.
+///
+/// [`Push::platform`] is not sent: FCM knows a registration token's platform, and the notification
+/// block is the one every platform displays.
 pub struct FcmClient {
     http: reqwest::Client,
     send_url: Url,
