@@ -23,6 +23,7 @@ pub mod pagination;
 pub mod partner;
 pub mod payments;
 pub mod rates;
+pub mod rider;
 pub mod shapes;
 pub mod state;
 pub mod storage;
@@ -54,6 +55,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(dashboard::router())
         .merge(haulers::router())
         .merge(partner::router())
+        .merge(rider::router())
 }
 
 /// The OpenAPI document the server publishes at `/openapi.json`.
@@ -78,6 +80,7 @@ pub fn app(mut state: AppState) -> anyhow::Result<Router> {
     let rules =
         RuleTable::from_openapi(&serde_json::to_value(&api)?).map_err(anyhow::Error::msg)?;
     state.rules = Arc::new(rules);
+    outbox::dispatch::start(state.clone());
     let body_limit = state.settings.body_limit;
     let limit = state.settings.request_timeout;
     let router = router

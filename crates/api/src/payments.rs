@@ -13,7 +13,22 @@ pub async fn remove_method(
     field: &'static str,
 ) -> ApiResult<()> {
     // The method must be the user's before anything else happens.
-    relais_store::payment_methods::get(&state.db, user_id, id, field).await?;
+    let method = relais_store::payment_methods::get(&state.db, user_id, id, field).await?;
+    // At its provider first (a Stripe card detached), when it is the server's provider; a
+    // method of another provider (configured before) is only retired here.
+    if method.provider == state.payments.key().as_str() {
+        let key = format!("remove:{}", method.id);
+        if let Err(error) = state.payments.remove(&method.provider_token, &key).await {
+            if error.retryable() {
+                return Err(crate::error::ApiError::new(
+                    crate::error::ErrorCode::Unavailable,
+                    "the payment provider cannot be reached, retry later",
+                ));
+            }
+            // Already gone at the provider: nothing left to remove there.
+            tracing::info!(%error, method_id = method.id, "payment method not removed at its provider");
+        }
+    }
     relais_store::payment_methods::remove(&state.db, user_id, id, Utc::now()).await?;
     Ok(())
 }

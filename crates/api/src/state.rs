@@ -24,6 +24,8 @@ pub struct ApiSettings {
     pub trust_forwarded_for: bool,
     /// The SMS transports this server has credentials for (`twilio`).
     pub sms_configured: Vec<String>,
+    /// The key of the sandbox payment provider's card fingerprints (at least 16 bytes).
+    pub sandbox_secret: String,
 }
 
 impl Default for ApiSettings {
@@ -34,6 +36,7 @@ impl Default for ApiSettings {
             login_token_ttl: chrono::Duration::days(30),
             trust_forwarded_for: false,
             sms_configured: Vec::new(),
+            sandbox_secret: "relais sandbox fingerprints".to_owned(),
         }
     }
 }
@@ -59,6 +62,10 @@ pub struct AppState {
     pub rates: crate::rates::Rates,
     /// Wakes the dispatcher of outbound messages.
     pub outbox: crate::outbox::Outbox,
+    /// How mails, push notifications and SMS travel.
+    pub transports: crate::outbox::dispatch::Transports,
+    /// The payment provider riders' methods are saved with.
+    pub payments: Arc<dyn relais_payments::PaymentProvider>,
 }
 
 impl AppState {
@@ -80,10 +87,10 @@ impl AppState {
             Arc::downgrade(&callers),
         ));
         AppState {
-            db,
+            db: db.clone(),
             callers,
             storage,
-            settings: Arc::new(settings),
+            settings: Arc::new(settings.clone()),
             metrics,
             access_log,
             throttle: Arc::new(LoginThrottle::default()),
@@ -92,7 +99,28 @@ impl AppState {
             erp: None,
             rates: crate::rates::Rates::default(),
             outbox: crate::outbox::Outbox::default(),
+            transports: crate::outbox::dispatch::Transports::default(),
+            // The local default: real work on the server's own database, no network.
+            payments: Arc::new(
+                relais_payments::Sandbox::new(
+                    relais_payments::SandboxConfig::new(settings.sandbox_secret.clone()),
+                    Arc::new(relais_store::sandbox::SqlLedger::new(db.clone())),
+                )
+                .expect("the sandbox secret is checked when the configuration is read"),
+            ),
         }
+    }
+
+    /// The same state, with these transports for outbound messages.
+    pub fn with_transports(mut self, transports: crate::outbox::dispatch::Transports) -> Self {
+        self.transports = transports;
+        self
+    }
+
+    /// The same state, with this payment provider.
+    pub fn with_payments(mut self, provider: Arc<dyn relais_payments::PaymentProvider>) -> Self {
+        self.payments = provider;
+        self
     }
 
     /// The same state, with third parties imported from `erp`.

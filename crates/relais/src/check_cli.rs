@@ -1,4 +1,5 @@
-//! `relais check`: the maintained counters recomputed from their rows and compared.
+//! `relais check`: the maintained counters recomputed from their rows and compared, and every
+//! wallet's balance from its movements.
 
 use relais_store::Db;
 use relais_store::network_counters::{self, Counts};
@@ -12,6 +13,24 @@ fn show(c: Counts) -> String {
 
 /// Print each difference; repair it when asked. True when nothing is (left) wrong.
 pub async fn run(db: &Db, repair: bool) -> anyhow::Result<bool> {
+    // Balances are never repaired by hand: a difference is a defect to look into, money moved
+    // without its movement row (or the reverse).
+    let wallets = relais_store::wallets::check(db).await?;
+    for (wallet, kept, summed) in &wallets {
+        println!(
+            "wallet {wallet}: balance {} but its movements add up to {}",
+            relais_domain::money::from_stored(*kept),
+            relais_domain::money::from_stored(*summed)
+        );
+    }
+    if wallets.is_empty() {
+        println!("wallets: every balance is the sum of its movements");
+    }
+    let counters = counters(db, repair).await?;
+    Ok(counters && wallets.is_empty())
+}
+
+async fn counters(db: &Db, repair: bool) -> anyhow::Result<bool> {
     let mismatches = network_counters::check(db).await?;
     for m in &mismatches {
         println!(

@@ -43,6 +43,28 @@ pub struct Config {
     pub mqtt_client_id: String,
     /// The first segment(s) of every IoT topic (`<prefix>/vehicles/<serial>/telemetry`...).
     pub mqtt_topic_prefix: String,
+    /// The sender of mails without an app label's own sender settings.
+    pub mail_from: String,
+    /// Where mails are written as `.eml` files when no `[smtp]` is configured; default
+    /// `<data_dir>/outbox`.
+    pub outbox_dir: Option<PathBuf>,
+    /// `[smtp]`: host, port, security (`tls`, `starttls`, `none`), username, password or
+    /// password_file. Mail goes out by SMTP instead of the outbox folder.
+    pub smtp: Option<figment::value::Value>,
+    /// `[fcm]`: service_account_file. Push notifications to Android through FCM HTTP v1.
+    pub fcm: Option<figment::value::Value>,
+    /// `[apns]`: team_id, key_id, private_key or private_key_file (.p8), topic, base_url.
+    pub apns: Option<figment::value::Value>,
+    /// `[twilio]`: account_sid, secret or secret_file, from. SMS through Twilio.
+    pub twilio: Option<figment::value::Value>,
+    /// `[payments]`: provider (`sandbox`, `stripe`), `[payments.stripe]` secret_key or
+    /// secret_key_file, webhook_secret; `[payments.sandbox]` secret. Default: the sandbox.
+    pub payments: Option<figment::value::Value>,
+    /// The key of the sandbox provider's card fingerprints, at least 16 bytes.
+    pub sandbox_secret: Option<String>,
+    /// Where the ECB's daily reference rates are fetched from; empty to use only the snapshot
+    /// shipped in the binary.
+    pub rates_url: String,
 }
 
 /// Where and as whom to reach the Odoo ERP. `Debug` never shows the API key.
@@ -99,6 +121,15 @@ impl Default for Config {
             mqtt_url: None,
             mqtt_client_id: "relais".into(),
             mqtt_topic_prefix: "relais".into(),
+            mail_from: "no-reply@relais.localhost".into(),
+            outbox_dir: None,
+            smtp: None,
+            fcm: None,
+            apns: None,
+            twilio: None,
+            payments: None,
+            sandbox_secret: None,
+            rates_url: relais_domain::rates::ECB_DAILY_URL.into(),
         }
     }
 }
@@ -121,6 +152,15 @@ const KNOWN_KEYS: &[&str] = &[
     "mqtt_url",
     "mqtt_client_id",
     "mqtt_topic_prefix",
+    "mail_from",
+    "outbox_dir",
+    "smtp",
+    "fcm",
+    "apns",
+    "twilio",
+    "payments",
+    "sandbox_secret",
+    "rates_url",
 ];
 
 /// Flags that override the file and the environment; `None` leaves the setting alone.
@@ -229,7 +269,11 @@ impl Config {
             body_limit: self.body_limit_bytes,
             login_token_ttl: chrono::Duration::hours(self.login_token_ttl_hours),
             trust_forwarded_for: self.trust_forwarded_for,
-            sms_configured: Vec::new(),
+            sms_configured: self.twilio.iter().map(|_| "twilio".to_owned()).collect(),
+            sandbox_secret: self
+                .sandbox_secret
+                .clone()
+                .unwrap_or_else(|| relais_api::ApiSettings::default().sandbox_secret),
         }
     }
 }

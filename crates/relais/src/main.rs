@@ -5,6 +5,7 @@ mod check_cli;
 mod config;
 mod demo;
 mod hauler_cli;
+mod outside;
 mod partner_account;
 mod token_cli;
 
@@ -352,7 +353,19 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         }
     }
     let storage = relais_api::storage::open(&config.storage())?;
-    let mut state = relais_api::AppState::new(db, storage, config.api_settings());
+    if config.sandbox_secret.as_ref().is_some_and(|s| s.len() < 16) {
+        anyhow::bail!("sandbox_secret: at least 16 bytes");
+    }
+    let transports = outside::transports(&config)?;
+    let payments = outside::payments(&config, &db)?;
+    let mut state =
+        relais_api::AppState::new(db, storage, config.api_settings()).with_transports(transports);
+    if let Some(provider) = payments {
+        state = state.with_payments(provider);
+    }
+    if !config.rates_url.trim().is_empty() {
+        state.rates.follow(config.rates_url.trim().to_owned());
+    }
     if let Some(client) = erp {
         tracing::info!(
             erp = relais_erp::Erp::name(&client),

@@ -366,3 +366,21 @@ pub async fn disable_payment_method(
 fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// The app label named `name`, if any.
+pub async fn by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<app_label::Model>> {
+    Ok(app_label::Entity::find()
+        .filter(app_label::Column::Name.eq(name))
+        .one(db)
+        .await?)
+}
+
+/// Whether the app label offers the payment method of kind `method_id`.
+pub async fn offers(db: &impl ConnectionTrait, id: i64, method_id: i64) -> Result<bool> {
+    Ok(enabled::Entity::find()
+        .filter(enabled::Column::AppLabelId.eq(id))
+        .filter(enabled::Column::MethodId.eq(method_id))
+        .one(db)
+        .await?
+        .is_some())
+}

@@ -50,6 +50,16 @@ pub async fn add(
             problem: format!("no payment method `{}`", saved.method_key),
         })?;
     let txn = crate::db::begin_write(db).await?;
+    // A retried request: the provider answered the same method again.
+    if let Some(same) = user_payment_method::Entity::find()
+        .filter(user_payment_method::Column::UserId.eq(user_id))
+        .filter(user_payment_method::Column::ProviderToken.eq(&saved.provider_token))
+        .filter(user_payment_method::Column::RemovedAt.is_null())
+        .one(&txn)
+        .await?
+    {
+        return Ok(same);
+    }
     let has_default = user_payment_method::Entity::find()
         .filter(user_payment_method::Column::UserId.eq(user_id))
         .filter(user_payment_method::Column::RemovedAt.is_null())

@@ -102,6 +102,23 @@ pub async fn revoke(db: &DatabaseConnection, token_pk: i64, now: DateTime<Utc>) 
     Ok(())
 }
 
+/// Revoke every live token of the user at `now` (a new password, a deleted account).
+pub async fn revoke_all(db: &DatabaseConnection, user_id: i64, now: DateTime<Utc>) -> Result<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let txn = crate::db::begin_write(db).await?;
+    api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    crate::security_epoch::commit(txn).await?;
+    Ok(())
+}
+
 /// A token as an operator sees it: its row (whose digest is never shown) and its user's email.
 #[derive(Debug, Clone)]
 pub struct Listed {

@@ -494,3 +494,102 @@ pub async fn set_pre_auth_disabled(db: &DatabaseConnection, id: i64, disabled: b
         .await?;
     Ok(())
 }
+
+/// Mark the user's email (`phone: false`) or phone (`phone: true`) confirmed at `now`.
+pub async fn confirm(
+    db: &DatabaseConnection,
+    id: i64,
+    phone: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let column = if phone {
+        user::Column::PhoneConfirmedAt
+    } else {
+        user::Column::EmailConfirmedAt
+    };
+    user::Entity::update_many()
+        .col_expr(column, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// What a rider may change of their profile; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub language: Option<String>,
+    /// A new phone number, which then needs confirming again.
+    pub phone: Option<String>,
+}
+
+/// Change the user's profile.
+pub async fn update_profile(
+    db: &DatabaseConnection,
+    id: i64,
+    change: ProfileChange,
+) -> Result<user::Model> {
+    let current = get(db, id).await?;
+    let mut active: user::ActiveModel = current.clone().into();
+    if let Some(v) = change.first_name {
+        active.first_name = Set(Some(v));
+    }
+    if let Some(v) = change.last_name {
+        active.last_name = Set(Some(v));
+    }
+    if let Some(v) = change.language {
+        active.language = Set(v);
+    }
+    if let Some(v) = change.phone
+        && current.phone.as_deref() != Some(v.as_str())
+    {
+        active.phone = Set(Some(v));
+        active.phone_confirmed_at = Set(None);
+    }
+    Ok(active.update(db).await?)
+}
+
+/// Erase the user's personal data at their request (what the GDPR's right to erasure asks):
+/// the address, names, phone and password go, the devices forget their push tokens and the
+/// account can no longer sign in; the money records (wallets, movements, payments) stay, tied
+/// to an anonymous account, as accounting law requires.
+pub async fn anonymise(db: &DatabaseConnection, id: i64, now: DateTime<Utc>) -> Result<()> {
+    let txn = crate::db::begin_write(db).await?;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::Email,
+            Expr::value(format!("deleted-{id}@deleted.invalid")),
+        )
+        .col_expr(
+            user::Column::PasswordHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(user::Column::FirstName, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::LastName, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::Phone, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::DeletedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    crate::entity::user_device::Entity::update_many()
+        .col_expr(
+            crate::entity::user_device::Column::PushToken,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(crate::entity::user_device::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    crate::entity::api_token::Entity::update_many()
+        .col_expr(
+            crate::entity::api_token::Column::RevokedAt,
+            Expr::value(now),
+        )
+        .filter(crate::entity::api_token::Column::UserId.eq(id))
+        .filter(crate::entity::api_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    crate::security_epoch::commit(txn).await?;
+    Ok(())
+}

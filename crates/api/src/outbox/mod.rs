@@ -3,6 +3,7 @@
 //! the configured transport of its channel and records the outcome, retrying what failed for a
 //! reason that may pass.
 
+pub mod dispatch;
 pub mod texts;
 
 use crate::error::ApiResult;

@@ -12,6 +12,14 @@ fn fr(language: &str) -> bool {
     language == "fr"
 }
 
+/// Whether messages of `template` carry a single-use code (never shown to staff).
+pub fn carries_code(template: &str) -> bool {
+    matches!(
+        template,
+        "confirm_email" | "confirm_phone" | "password_reset" | "staff_invite"
+    )
+}
+
 /// The mail carrying the code that confirms a rider's address.
 pub fn confirm_email(language: &str, app: &str, code: &str) -> Text {
     if fr(language) {

@@ -173,6 +173,38 @@ impl TestApp {
         }
     }
 
+    /// A fresh application whose state is changed by `change` (transports, payment provider).
+    pub async fn with_state(change: impl FnOnce(AppState) -> AppState) -> TestApp {
+        let mut app = Self::new().await;
+        let storage = Arc::new(object_store::memory::InMemory::new());
+        let state = change(AppState::new(
+            app.db.clone(),
+            storage,
+            ApiSettings::default(),
+        ));
+        app.access_log = state.access_log.clone();
+        app.router = relais_api::app(state)
+            .expect("app")
+            .layer(MockConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000))));
+        app
+    }
+
+    /// The text of the last message of `template` queued for `user` (a test reads the codes
+    /// a rider receives there).
+    pub async fn last_message(&self, user: i64, template: &str) -> String {
+        use relais_store::entity::outbound_message;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        outbound_message::Entity::find()
+            .filter(outbound_message::Column::UserId.eq(user))
+            .filter(outbound_message::Column::Template.eq(template))
+            .order_by_desc(outbound_message::Column::Id)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {template} message for user {user}"))
+            .body
+    }
+
     /// A fresh application whose third parties come from `erp`.
     pub async fn with_erp(erp: Arc<dyn relais_erp::Erp>) -> TestApp {
         let mut app = Self::new().await;

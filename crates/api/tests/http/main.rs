@@ -29,6 +29,7 @@ mod pricing;
 mod queries;
 mod query_plans;
 mod request_input;
+mod riders;
 mod roles;
 mod stations;
 mod stocks;

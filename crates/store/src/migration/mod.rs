@@ -20,6 +20,7 @@ mod m20261203_000002_rider_payments;
 mod m20261203_000003_wallets;
 mod m20261203_000004_outbound_messages;
 mod m20261203_000005_user_search;
+mod m20261203_000006_sandbox_ledger;
 
 pub struct Migrator;
 
@@ -94,6 +95,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000003_wallets::Migration),
             Box::new(m20261203_000004_outbound_messages::Migration),
             Box::new(m20261203_000005_user_search::Migration),
+            Box::new(m20261203_000006_sandbox_ledger::Migration),
         ]
     }
 }

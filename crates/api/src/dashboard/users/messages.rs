@@ -67,6 +67,7 @@ pub fn channel_name(c: Channel) -> &'static str {
 
 impl From<outbound_message::Model> for SentMessage {
     fn from(m: outbound_message::Model) -> Self {
+        let withheld = crate::outbox::texts::carries_code(&m.template);
         SentMessage {
             id: m.id,
             channel: channel_name(m.channel).to_owned(),
@@ -77,7 +78,13 @@ impl From<outbound_message::Model> for SentMessage {
                 _ => m.recipient,
             },
             subject: m.subject,
-            body: m.body,
+            // A code that confirms an address or sets a password is a credential of the user:
+            // staff see that it was sent, never what it said.
+            body: if withheld {
+                "[withheld: this message carries a single-use code]".to_owned()
+            } else {
+                m.body
+            },
             status: match m.status {
                 MessageStatus::Queued => "queued",
                 MessageStatus::Sent => "sent",
