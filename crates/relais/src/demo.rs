@@ -4,6 +4,7 @@
 mod fleet;
 mod haulers;
 mod operator;
+mod riders;
 
 use chrono::{Duration, Utc};
 use rand::distributions::{Alphanumeric, DistString};
@@ -21,6 +22,8 @@ pub const DEMO_ADMIN: &str = "admin@demo.relais.example";
 pub struct Loaded {
     pub admin_email: String,
     pub admin_password: String,
+    /// Other accounts to sign in as, printed once: (who, email, password).
+    pub others: Vec<(&'static str, String, String)>,
 }
 
 /// A random password of 20 letters and digits.
@@ -42,6 +45,7 @@ pub async fn reset_password(db: &Db) -> anyhow::Result<Loaded> {
     let password = new_password();
     users::set_password_hash(db, admin.id, hash_password(&password)).await?;
     Ok(Loaded {
+        others: Vec::new(),
         admin_email: admin.email,
         admin_password: password,
     })
@@ -191,12 +195,15 @@ pub async fn load(db: &Db) -> anyhow::Result<Option<Loaded>> {
             true,
         ),
     ];
+    let mut others = Vec::new();
     for (email, first, last, role, unit, write) in staff {
+        let staff_password = new_password();
+        others.push((role_specs[role].0, email.to_owned(), staff_password.clone()));
         let user = users::create(
             db,
             NewUser {
                 email: email.into(),
-                password_hash: Some(hash_password(&new_password())),
+                password_hash: Some(hash_password(&staff_password)),
                 first_name: Some(first.into()),
                 last_name: Some(last.into()),
                 language: Some("fr".into()),
@@ -218,8 +225,22 @@ pub async fn load(db: &Db) -> anyhow::Result<Option<Loaded>> {
         )
         .await?;
     }
+    let (rider_email, rider_password) = riders::load(
+        db,
+        operator.app_label,
+        &[
+            (operator.lyon, "EUR"),
+            (operator.toronto, "CAD"),
+            (operator.tashkent, "UZS"),
+        ],
+        300,
+        admin.id,
+    )
+    .await?;
+    others.push(("rider", rider_email, rider_password));
     Ok(Some(Loaded {
         admin_email: DEMO_ADMIN.into(),
         admin_password: password,
+        others,
     }))
 }

@@ -332,6 +332,9 @@ fn report_demo(loaded: Option<demo::Loaded>) {
 fn print_credentials(loaded: &demo::Loaded) {
     println!("administrator: {}", loaded.admin_email);
     println!("password: {}", loaded.admin_password);
+    for (who, email, password) in &loaded.others {
+        println!("{who}: {email}  password: {password}");
+    }
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {

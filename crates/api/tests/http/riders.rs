@@ -530,3 +530,81 @@ async fn the_sign_up_mail_reaches_an_smtp_server() {
     }
     panic!("the mail was not recorded as sent");
 }
+
+#[tokio::test]
+async fn a_staff_member_is_invited_sets_a_password_and_is_granted() {
+    use relais_domain::Permission;
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let invite = json!({"email": "grace@operator.example", "first_name": "Grace",
+        "last_name": "Hopper", "language": "en"});
+    let (_, reader) = app
+        .staff(
+            "reader@relais.test",
+            &[(Permission::UsersPermissions, None, false)],
+        )
+        .await;
+    app.post("/dashboard/users/invitations")
+        .token(&reader)
+        .json(invite.clone())
+        .send()
+        .await
+        .fails(403, -30);
+    let invited = app
+        .post("/dashboard/users/invitations")
+        .token(&admin)
+        .json(invite.clone())
+        .send()
+        .await;
+    let grace = invited.ok()["user"]["id"].as_i64().unwrap();
+    app.post("/dashboard/users/invitations")
+        .token(&admin)
+        .json(invite)
+        .send()
+        .await
+        .fails(409, -40)
+        .names("email");
+    // No password yet: no sign-in.
+    app.post("/auth/login")
+        .json(json!({"email": "grace@operator.example", "password": "anything at all"}))
+        .send()
+        .await
+        .fails(401, -21);
+    let code = code_in(&app.last_message(grace, "staff_invite").await);
+    app.post("/rider/password/reset")
+        .json(json!({"email": "grace@operator.example", "code": code, "password": "Grace's own secret"}))
+        .send()
+        .await
+        .ok();
+    let token = app
+        .post("/auth/login")
+        .json(json!({"email": "grace@operator.example", "password": "Grace's own secret"}))
+        .send()
+        .await
+        .ok()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.get("/dashboard/permissions?lang=en")
+        .token(&token)
+        .send()
+        .await
+        .fails(403, -30);
+    app.post(&format!("/dashboard/users/{grace}/permissions"))
+        .token(&admin)
+        .json(
+            json!({"start_date": "2020-01-01T00:00:00Z", "end_date": null,
+            "organizational_unit": null, "write": false, "perm_key": "dashboard.access"}),
+        )
+        .send()
+        .await
+        .ok();
+    let me = app.get("/auth/me").token(&token).send().await;
+    assert!(
+        me.ok()["permissions"]
+            .to_string()
+            .contains("dashboard.access"),
+        "{}",
+        me.text
+    );
+}

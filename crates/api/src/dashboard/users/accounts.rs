@@ -41,6 +41,99 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user_badges))
         .routes(routes!(get_user_devices))
         .routes(routes!(get_blocked_information, block_user, unblock_user))
+        .routes(routes!(invite_staff_member))
+}
+
+/// Whom to invite.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteStaffRequest {
+    #[validate(email, length(max = 254))]
+    #[schema(example = "grace@operator.example", max_length = 254)]
+    pub email: String,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(example = "Grace")]
+    pub first_name: String,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(example = "Hopper")]
+    pub last_name: String,
+    /// ISO 639-1: the invitation is written in it, and so is the staff member's dashboard.
+    #[validate(custom(function = "crate::extract::language"))]
+    #[schema(example = "en")]
+    pub language: String,
+}
+
+/// The account made for an invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Invitation {
+    pub user: super::UserSummary,
+    /// When the code mailed stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Invite a staff member (relais extension).
+#[utoipa::path(post, path = "/dashboard/users/invitations", tag = "Users",
+    summary = "Invite a staff member",
+    description = "Create a staff member's account and mail them a single-use code (valid 7 days) to choose their password with \"Reset password\" (`POST /rider/password/reset`, which serves every account). The account holds no permission: grant roles and permissions with \"Add user role\" and \"Add user permission\" (`dashboard.access` first). An address that already has an account is refused (-40 naming `email`). Needs `users.permissions` with write.",
+    request_body = InviteStaffRequest,
+    extensions(("x-permission" = json!(write(Permission::UsersPermissions))), ("x-relais-extension" = json!(true))),
+    responses(
+        (status = 200, description = "Invited", body = Envelope<Invitation>),
+        (status = 400, description = "Malformed request (-10)", body = ErrorBody),
+        (status = 401, description = "No valid token (-20)", body = ErrorBody),
+        (status = 403, description = "Missing permission (-30)", body = ErrorBody),
+        (status = 409, description = "Email taken (-40)", body = ErrorBody),
+        (status = 422, description = "Invalid field (-11)", body = ErrorBody)))]
+pub async fn invite_staff_member(
+    State(state): State<AppState>,
+    auth: Authorized,
+    ValidJson(body): ValidJson<InviteStaffRequest>,
+) -> ApiResult<Json<Envelope<Invitation>>> {
+    let user = relais_store::users::create(
+        &state.db,
+        relais_store::users::NewUser {
+            email: body.email,
+            password_hash: None,
+            first_name: Some(body.first_name),
+            last_name: Some(body.last_name),
+            language: Some(body.language),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let now = Utc::now();
+    let ttl = chrono::Duration::days(7);
+    let code = relais_store::codes::issue(
+        &state.db,
+        user.id,
+        relais_store::entity::user_code::Purpose::StaffInvite,
+        "mail",
+        ttl,
+        now,
+    )
+    .await?;
+    let inviter = &auth.caller.user;
+    let name = match (&inviter.first_name, &inviter.last_name) {
+        (Some(f), Some(l)) => format!("{f} {l}"),
+        _ => inviter.email.clone(),
+    };
+    crate::outbox::mail(
+        &state,
+        &user,
+        "staff_invite",
+        crate::outbox::texts::staff_invite(&user.language, &name, &code),
+        Some(inviter.id),
+    )
+    .await?;
+    tracing::info!(
+        user_id = user.id,
+        invited_by = inviter.id,
+        "staff member invited"
+    );
+    Ok(ok(Invitation {
+        user: user.into(),
+        expires_at: now + ttl,
+    }))
 }
 
 /// The user named in the path.
