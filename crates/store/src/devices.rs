@@ -84,17 +84,7 @@ pub async fn users_of(
         .limit(limit)
         .all(db)
         .await?;
-    let ids: Vec<i64> = devices.iter().map(|d| d.user_id).collect();
-    let mut select = user::Entity::find().filter(user::Column::Id.is_in(ids));
-    if let Some(scope) = scope {
-        select = select.filter(scope.condition());
-    }
-    let users: std::collections::HashMap<i64, user::Model> = select
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let users = crate::users::within(db, devices.iter().map(|d| d.user_id), scope).await?;
     Ok(devices
         .into_iter()
         .filter_map(|d| users.get(&d.user_id).cloned().map(|u| (d, u)))

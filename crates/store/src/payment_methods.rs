@@ -182,12 +182,12 @@ pub async fn remove(
     Ok(new_default)
 }
 
-/// Make method `id` the user's default.
+/// Make method `id` the user's default; the method with its kind.
 pub async fn set_default(
     db: &DatabaseConnection,
     user_id: i64,
     id: i64,
-) -> Result<user_payment_method::Model> {
+) -> Result<(user_payment_method::Model, payment_method::Model)> {
     let txn = crate::db::begin_write(db).await?;
     let method = user_payment_method::Entity::find_by_id(id)
         .filter(user_payment_method::Column::UserId.eq(user_id))
@@ -213,7 +213,12 @@ pub async fn set_default(
     active.is_default = Set(true);
     let method = active.update(&txn).await?;
     txn.commit().await?;
-    Ok(method)
+    with_kinds(db, vec![method])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound {
+            entity: "payment method",
+        })
 }
 
 /// The methods in use with this fingerprint (at most `limit`), with their owners, within
@@ -237,17 +242,7 @@ pub async fn by_fingerprint(
         .limit(limit)
         .all(db)
         .await?;
-    let mut select =
-        user::Entity::find().filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id)));
-    if let Some(scope) = scope {
-        select = select.filter(scope.condition());
-    }
-    let users: std::collections::HashMap<i64, user::Model> = select
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let users = crate::users::within(db, rows.iter().map(|r| r.user_id), scope).await?;
     Ok(with_kinds(db, rows)
         .await?
         .into_iter()

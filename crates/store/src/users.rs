@@ -7,7 +7,7 @@ use crate::pagination::{Keyset, PageOf, SortDir};
 use crate::text::contains_ignoring_case;
 use chrono::{DateTime, Utc};
 use relais_domain::credentials::normalize_email;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -296,37 +296,9 @@ pub enum UserSort {
 
 impl UserFilter {
     fn condition(&self, backend: DbBackend) -> Condition {
-        let member = |networks: &[i64]| {
-            Expr::exists(
-                Query::select()
-                    .expr(Expr::val(1))
-                    .from(user_network::Entity)
-                    .and_where(
-                        Expr::col((user_network::Entity, user_network::Column::UserId))
-                            .equals((user::Entity, user::Column::Id)),
-                    )
-                    .and_where(
-                        Expr::col((user_network::Entity, user_network::Column::NetworkId))
-                            .is_in(networks.iter().copied()),
-                    )
-                    .to_owned(),
-            )
-        };
-        let mut belongs = Condition::any().add(member(&self.networks));
+        let mut belongs = Condition::any().add(member_of(Some(&self.networks)));
         if self.without_network {
-            belongs = belongs.add(
-                Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(user_network::Entity)
-                        .and_where(
-                            Expr::col((user_network::Entity, user_network::Column::UserId))
-                                .equals((user::Entity, user::Column::Id)),
-                        )
-                        .to_owned(),
-                )
-                .not(),
-            );
+            belongs = belongs.add(member_of(None).not());
         }
         let mut parts: Vec<Condition> = Vec::new();
         let mut add = |c: Option<Condition>| parts.extend(c);
@@ -459,22 +431,48 @@ impl Reachable {
 
 /// Users reached by a scope holding `networks` and `app_labels`.
 fn scope_condition(networks: &BTreeSet<i64>, app_labels: &BTreeSet<i64>) -> Condition {
+    let networks: Vec<i64> = networks.iter().copied().collect();
     Condition::any()
-        .add(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(user_network::Entity)
-                .and_where(
-                    Expr::col((user_network::Entity, user_network::Column::UserId))
-                        .equals((user::Entity, user::Column::Id)),
-                )
-                .and_where(
-                    Expr::col((user_network::Entity, user_network::Column::NetworkId))
-                        .is_in(networks.iter().copied()),
-                )
-                .to_owned(),
-        ))
+        .add(member_of(Some(&networks)))
         .add(user::Column::AppLabelId.is_in(app_labels.iter().copied()))
+}
+
+/// The user is a member of one of `networks`, or of any network for `None`: an EXISTS on the
+/// membership's primary key.
+fn member_of(networks: Option<&[i64]>) -> SimpleExpr {
+    let mut query = Query::select()
+        .expr(Expr::val(1))
+        .from(user_network::Entity)
+        .and_where(
+            Expr::col((user_network::Entity, user_network::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
+        .to_owned();
+    if let Some(networks) = networks {
+        query.and_where(
+            Expr::col((user_network::Entity, user_network::Column::NetworkId))
+                .is_in(networks.iter().copied()),
+        );
+    }
+    Expr::exists(query)
+}
+
+/// The users among `ids` that `scope` reaches (all of them without a scope), by id.
+pub(crate) async fn within(
+    db: &DatabaseConnection,
+    ids: impl IntoIterator<Item = i64>,
+    scope: Option<&Reachable>,
+) -> Result<HashMap<i64, user::Model>> {
+    let mut select = user::Entity::find().filter(user::Column::Id.is_in(ids));
+    if let Some(scope) = scope {
+        select = select.filter(scope.condition());
+    }
+    Ok(select
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect())
 }
 
 /// The users among `ids`, by id.

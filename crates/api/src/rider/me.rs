@@ -464,14 +464,8 @@ pub async fn set_default_payment_method(
     auth: Authorized,
     ValidPath(path): ValidPath<MethodPath>,
 ) -> ApiResult<Json<Envelope<UserPaymentMethod>>> {
-    let method =
+    let (method, kind) =
         relais_store::payment_methods::set_default(&state.db, auth.caller.user.id, path.id).await?;
-    let kind = relais_store::payment_methods::of_user(&state.db, auth.caller.user.id)
-        .await?
-        .into_iter()
-        .find(|(m, _)| m.id == method.id)
-        .map(|(_, k)| k)
-        .ok_or_else(|| ApiError::not_found("payment method"))?;
     Ok(ok(UserPaymentMethod::new(method, kind)))
 }
 
