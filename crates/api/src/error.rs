@@ -50,6 +50,7 @@ codes! {
     BadCredentials = -21, UNAUTHORIZED, "The email or the password is wrong.";
     AccountBlocked = -22, FORBIDDEN, "The account is blocked.";
     TooManyAttempts = -23, TOO_MANY_REQUESTS, "Too many failed attempts; retry after the `Retry-After` delay.";
+    RateLimited = -24, TOO_MANY_REQUESTS, "Too many requests from this caller (the rider API's rate limit); retry after the `Retry-After` delay.";
     PermissionDenied = -30, FORBIDDEN, "The caller lacks the permission (or its write modifier) the operation needs.";
     OutOfScope = -31, FORBIDDEN, "The caller holds the permission, but not over the networks, unit or objects asked for.";
     Conflict = -40, CONFLICT, "A unique value is already taken; `fields` names it.";

@@ -91,6 +91,7 @@ pub fn app(mut state: AppState) -> anyhow::Result<Router> {
         .layer(from_fn(haulers::outside_routes))
         .layer(from_fn(partner::outside_routes))
         .layer(from_fn_with_state(state.clone(), dashboard_access_log))
+        .layer(from_fn_with_state(state.clone(), rider::limit::limit))
         .layer(from_fn_with_state(state.clone(), access::authenticate))
         .layer(from_fn_with_state(state.clone(), ops::measure))
         .layer(from_fn_with_state(body_limit, extract::keep_json_body))

@@ -8,6 +8,7 @@ use crate::caller_cache::CallerCache;
 use crate::ops::Metrics;
 use object_store::ObjectStore;
 use relais_store::Db;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +27,10 @@ pub struct ApiSettings {
     pub sms_configured: Vec<String>,
     /// The key of the sandbox payment provider's card fingerprints (at least 16 bytes).
     pub sandbox_secret: String,
+    /// Requests a minute each caller of the rider API may make (`rider::limit`)...
+    pub rider_requests_per_minute: NonZeroU32,
+    /// ...of which this many at once.
+    pub rider_burst: NonZeroU32,
 }
 
 impl Default for ApiSettings {
@@ -37,6 +42,9 @@ impl Default for ApiSettings {
             trust_forwarded_for: false,
             sms_configured: Vec::new(),
             sandbox_secret: "relais sandbox fingerprints".to_owned(),
+            // An app's screen makes a few requests; a rider taps a few screens a minute.
+            rider_requests_per_minute: NonZeroU32::new(300).expect("not zero"),
+            rider_burst: NonZeroU32::new(60).expect("not zero"),
         }
     }
 }
@@ -51,6 +59,8 @@ pub struct AppState {
     /// Where Dashboard requests leave their access-log row (written off the request path).
     pub access_log: AccessLogQueue,
     pub throttle: Arc<LoginThrottle>,
+    /// The rider API's requests per caller.
+    pub rider_limits: Arc<crate::rider::limit::RiderLimiter>,
     /// Each token's caller and grants, kept in step with the database's security epoch.
     pub callers: Arc<CallerCache>,
     /// The permits for CPU-bound work (`blocking::cpu`), one per core.
@@ -94,6 +104,10 @@ impl AppState {
             metrics,
             access_log,
             throttle: Arc::new(LoginThrottle::default()),
+            rider_limits: Arc::new(crate::rider::limit::RiderLimiter::new(
+                settings.rider_requests_per_minute,
+                settings.rider_burst,
+            )),
             cpu: CpuPool::sized_to_cores(),
             rules: Arc::new(RuleTable::default()),
             erp: None,

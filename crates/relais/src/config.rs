@@ -65,6 +65,10 @@ pub struct Config {
     /// Where the ECB's daily reference rates are fetched from; empty to use only the snapshot
     /// shipped in the binary.
     pub rates_url: String,
+    /// Requests a minute each rider (or client address without a token) may make to the rider
+    /// API, and how many at once; past them the answer is 429.
+    pub rider_requests_per_minute: std::num::NonZeroU32,
+    pub rider_burst: std::num::NonZeroU32,
 }
 
 /// Where and as whom to reach the Odoo ERP. `Debug` never shows the API key.
@@ -130,6 +134,8 @@ impl Default for Config {
             payments: None,
             sandbox_secret: None,
             rates_url: relais_domain::rates::ECB_DAILY_URL.into(),
+            rider_requests_per_minute: relais_api::ApiSettings::default().rider_requests_per_minute,
+            rider_burst: relais_api::ApiSettings::default().rider_burst,
         }
     }
 }
@@ -161,6 +167,8 @@ const KNOWN_KEYS: &[&str] = &[
     "payments",
     "sandbox_secret",
     "rates_url",
+    "rider_requests_per_minute",
+    "rider_burst",
 ];
 
 /// Flags that override the file and the environment; `None` leaves the setting alone.
@@ -274,6 +282,8 @@ impl Config {
                 .sandbox_secret
                 .clone()
                 .unwrap_or_else(|| relais_api::ApiSettings::default().sandbox_secret),
+            rider_requests_per_minute: self.rider_requests_per_minute,
+            rider_burst: self.rider_burst,
         }
     }
 }

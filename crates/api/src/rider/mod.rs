@@ -5,9 +5,11 @@
 //! tokens stop working at once.
 //!
 //! Sign-in and the codes (confirmation, password reset) are throttled like the staff's sign-in
-//! (`auth::throttle`), per address and client; a code allows five tries.
+//! (`auth::throttle`), per address and client; a code allows five tries. Every request counts
+//! against its caller's rate limit (`limit`).
 
 pub mod accounts;
+pub mod limit;
 pub mod me;
 
 use crate::state::AppState;

@@ -608,3 +608,44 @@ async fn a_staff_member_is_invited_sets_a_password_and_is_granted() {
         me.text
     );
 }
+
+#[tokio::test]
+async fn each_caller_of_the_rider_api_has_its_own_rate_limit() {
+    let app = TestApp::with_settings(relais_api::ApiSettings {
+        rider_requests_per_minute: std::num::NonZeroU32::new(1).unwrap(),
+        rider_burst: std::num::NonZeroU32::new(3).unwrap(),
+        ..Default::default()
+    })
+    .await;
+    let (_, ann) = app.rider("ann@riders.test", &[]).await;
+    let (_, bob) = app.rider("bob@riders.test", &[]).await;
+    for _ in 0..3 {
+        app.get("/rider/me").token(&ann).send().await.ok();
+    }
+    let refused = app.get("/rider/me").token(&ann).send().await;
+    refused.fails(429, -24);
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // One request a minute: the next is a minute away at most.
+    assert!((1..=60).contains(&wait), "Retry-After: {wait}");
+    // Another rider is not held back by the first.
+    app.get("/rider/me").token(&bob).send().await.ok();
+    // Requests without a token count against their address, apart from the riders'.
+    for _ in 0..3 {
+        app.get("/rider/me").send().await.fails(401, -20);
+    }
+    app.get("/rider/me").send().await.fails(429, -24);
+    app.get("/rider/me").token(&bob).send().await.ok();
+    // The Dashboard is not the rider API's to limit.
+    let (_, admin) = app.admin().await;
+    for _ in 0..5 {
+        app.get("/dashboard/permissions?lang=en")
+            .token(&admin)
+            .send()
+            .await
+            .ok();
+    }
+}
