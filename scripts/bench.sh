@@ -15,7 +15,8 @@
 # BENCH_BARE_DURATION (3), BENCH_CONNECTIONS (1,32), BENCH_RSS_CONNECTIONS (64), BENCH_ONLY
 # (endpoint names containing one of these, comma-separated), BENCH_REUSE=1 (keep a dataset made
 # with the same sizes), BENCH_GENERATE_ONLY=1, BENCH_VEHICLES (5000 per network), BENCH_TRIPS
-# (1000000), BENCH_ALERTS (100000), BENCH_ACCESS_LOGS (1000000), BENCH_OUT (target),
+# (1000000), BENCH_ALERTS (100000), BENCH_ACCESS_LOGS (1000000), BENCH_RIDERS
+# (1000000), BENCH_OUT (target),
 # BENCH_DATA (target/bench-data).
 set -euo pipefail
 cd "$(dirname "$0")/.."

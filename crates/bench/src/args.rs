@@ -30,6 +30,9 @@ pub struct Sizes {
     pub trips: u64,
     pub fleet_alerts: u64,
     pub access_logs: u64,
+    /// Riders, with their memberships; the trips are theirs.
+    #[serde(default)]
+    pub riders: u64,
 }
 
 impl Sizes {
@@ -39,6 +42,7 @@ impl Sizes {
         trips: 1_000_000,
         fleet_alerts: 100_000,
         access_logs: 1_000_000,
+        riders: 1_000_000,
     };
 }
 
@@ -114,6 +118,7 @@ impl Settings {
             trips: number("BENCH_TRIPS", Sizes::REALISTIC.trips)?,
             fleet_alerts: number("BENCH_ALERTS", Sizes::REALISTIC.fleet_alerts)?,
             access_logs: number("BENCH_ACCESS_LOGS", Sizes::REALISTIC.access_logs)?,
+            riders: number("BENCH_RIDERS", Sizes::REALISTIC.riders)?,
         };
         let connections = var("BENCH_CONNECTIONS")
             .unwrap_or_else(|| "1,32".into())

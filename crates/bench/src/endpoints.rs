@@ -10,7 +10,7 @@
 use crate::args::Backend;
 use relais_store::entity::{
     access_log, cluster, fleet_alert, network, network_counter, spot, station, stock, third_party,
-    user, vehicle, vehicle_model, virtual_parking,
+    user, user_network, vehicle, vehicle_model, virtual_parking,
 };
 use sea_orm::{EntityTrait, IdenStatic, Iterable, Value};
 
@@ -65,6 +65,23 @@ pub const LISTS: [&str; 8] = [
     "fleet-alerts-history",
     "fleet-alerts-history-severity",
     "vehicles",
+];
+
+/// The user lists ("Get users" at a million riders), whose first page has the 10 ms p50 target.
+pub const USER_LISTS: [&str; 13] = [
+    "users",
+    "users-register-at",
+    "users-last-activity",
+    "users-trip-count",
+    "users-trip-count-asc",
+    "users-blocked",
+    "users-email",
+    "users-email-rare",
+    "users-lastname",
+    "users-phone",
+    "users-trip-count-min",
+    "users-registered",
+    "users-without-network",
 ];
 
 /// The page size of every list's first page.
@@ -154,6 +171,71 @@ fn history(context: &Context, order: &str) -> Vec<Step> {
     ]
 }
 
+/// "Get users": the networks asked for, the first page of their members under `filter` (SQL
+/// with `?`) in `order`, then the page's memberships and wallet balances.
+fn users(
+    context: &Context,
+    filter: Option<&str>,
+    mut values: Vec<Value>,
+    order: &str,
+    without_network: bool,
+) -> Vec<Step> {
+    let member = |networks: bool| {
+        format!(
+            "EXISTS(SELECT 1 FROM \"user_networks\" WHERE \"user_networks\".\"user_id\" = \
+             \"users\".\"id\"{})",
+            if networks {
+                " AND \"user_networks\".\"network_id\" IN (?)"
+            } else {
+                ""
+            }
+        )
+    };
+    let belongs = if without_network {
+        format!("({} OR (NOT {}))", member(true), member(false))
+    } else {
+        member(true)
+    };
+    let mut all_values = vec![Value::from(context.network_id)];
+    all_values.append(&mut values);
+    all_values.push(Value::from(PAGE as i64 + 1));
+    let clause = filter.map(|f| format!(" AND {f}")).unwrap_or_default();
+    vec![
+        fixed(
+            "SELECT \"networks\".\"id\" FROM \"networks\" WHERE \"networks\".\"id\" IN (?)",
+            vec![Value::from(context.network_id)],
+        ),
+        fixed(
+            format!(
+                "{} WHERE {belongs} AND \"users\".\"deleted_at\" IS NULL{clause} \
+                 ORDER BY {order} LIMIT ?",
+                select::<user::Entity>()
+            ),
+            all_values,
+        ),
+        Step::ByIds {
+            sql: format!(
+                "{} WHERE {{in}} ORDER BY \"user_networks\".\"network_id\" ASC",
+                select::<user_network::Entity>()
+            ),
+            key: "\"user_networks\".\"user_id\"".into(),
+            from: 1,
+            column: "id",
+            skip_empty: true,
+        },
+        Step::ByIds {
+            sql: "SELECT \"wallets\".\"user_id\", \"wallets\".\"currency\", \
+                  \"wallets\".\"balance\" FROM \"wallets\" WHERE {in} \
+                  AND \"wallets\".\"deleted_at\" IS NULL AND \"wallets\".\"balance\" <> 0"
+                .into(),
+            key: "\"wallets\".\"user_id\"".into(),
+            from: 1,
+            column: "id",
+            skip_empty: true,
+        },
+    ]
+}
+
 /// Every endpoint of the suite, in the order they are run.
 pub fn all(context: &Context) -> Vec<Endpoint> {
     let net = context.network_id;
@@ -184,6 +266,34 @@ pub fn all(context: &Context) -> Vec<Endpoint> {
         Backend::Sqlite => "+\"http_code\" >= ? AND +\"http_code\" <= ?",
     };
     let logs = format!("/dashboard/access-logs?page_size={PAGE}");
+    let users_of = |without_network: bool, extra: &str| {
+        format!(
+            "/dashboard/users?networks={net}&page_size={PAGE}&currency=EUR\
+             &timezone=Europe%2FParis&without_network={without_network}{extra}"
+        )
+    };
+    let users_path = |extra: &str| users_of(false, extra);
+    let by_id = "\"users\".\"id\" DESC";
+    let sorted = |column: &str, dir: &str| format!("\"users\".\"{column}\" {dir}, {by_id}");
+    // A part of a column, as `users::text_contains` asks for it: PostgreSQL through LIKE (its
+    // trigram indexes), SQLite through the FTS5 trigram table.
+    let backend = context.backend;
+    let text = move |column: &str, lowered: bool| match backend {
+        Backend::Postgres if lowered => format!("LOWER(\"{column}\") LIKE ? ESCAPE '\\'"),
+        Backend::Postgres => format!("\"users\".\"{column}\" LIKE ? ESCAPE '\\'"),
+        Backend::Sqlite => "\"users\".\"id\" IN (SELECT \"rowid\" FROM \"users_search\" \
+                            WHERE \"users_search\" MATCH ?)"
+            .to_owned(),
+    };
+    let text_value = move |part: &str| match backend {
+        Backend::Postgres => Value::from(format!("%{part}%")),
+        Backend::Sqlite => Value::from(format!("\"{part}\"")),
+    };
+    // A month of sign-ups, a year ago.
+    let month = {
+        let end = chrono::Utc::now() - chrono::Duration::days(365);
+        (end - chrono::Duration::days(30), end)
+    };
     vec![
         Endpoint {
             name: "healthz",
@@ -302,5 +412,140 @@ pub fn all(context: &Context) -> Vec<Endpoint> {
                 ],
             )
         },
+        list(
+            "users",
+            users_path(""),
+            users(context, None, Vec::new(), by_id, false),
+        ),
+        list(
+            "users-register-at",
+            users_path("&sort_by=register_at"),
+            users(
+                context,
+                None,
+                Vec::new(),
+                &sorted("created_at", "DESC"),
+                false,
+            ),
+        ),
+        list(
+            "users-last-activity",
+            users_path("&sort_by=last_activity"),
+            users(
+                context,
+                None,
+                Vec::new(),
+                &sorted("last_activity_at", "DESC"),
+                false,
+            ),
+        ),
+        list(
+            "users-trip-count",
+            users_path("&sort_by=trip_count"),
+            users(
+                context,
+                None,
+                Vec::new(),
+                &sorted("trip_count", "DESC"),
+                false,
+            ),
+        ),
+        list(
+            "users-trip-count-asc",
+            users_path("&sort_by=trip_count&sort_dir=ASC"),
+            users(
+                context,
+                None,
+                Vec::new(),
+                &sorted("trip_count", "ASC"),
+                false,
+            ),
+        ),
+        list(
+            "users-blocked",
+            users_path("&blocked=true"),
+            users(
+                context,
+                Some("\"users\".\"blocked\" = ?"),
+                vec![Value::from(true)],
+                by_id,
+                false,
+            ),
+        ),
+        list(
+            "users-email",
+            users_path("&email=martin"),
+            users(
+                context,
+                Some(&text("email", false)),
+                vec![text_value("martin")],
+                by_id,
+                false,
+            ),
+        ),
+        list(
+            "users-email-rare",
+            users_path("&email=martin1234"),
+            users(
+                context,
+                Some(&text("email", false)),
+                vec![text_value("martin1234")],
+                by_id,
+                false,
+            ),
+        ),
+        list(
+            "users-lastname",
+            users_path("&lastname=Dupont"),
+            users(
+                context,
+                Some(&text("last_name", true)),
+                vec![text_value("dupont")],
+                by_id,
+                false,
+            ),
+        ),
+        list(
+            "users-phone",
+            users_path("&phone_number=4242"),
+            users(
+                context,
+                Some(&text("phone", false)),
+                vec![text_value("4242")],
+                by_id,
+                false,
+            ),
+        ),
+        list(
+            "users-trip-count-min",
+            users_path("&trip_count_min=10"),
+            users(
+                context,
+                Some("\"users\".\"trip_count\" >= ?"),
+                vec![Value::from(10i64)],
+                by_id,
+                false,
+            ),
+        ),
+        list(
+            "users-registered",
+            users_path(&format!(
+                "&sort_by=register_at&register_at_min={}&register_at_max={}",
+                month.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                month.1.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )),
+            users(
+                context,
+                Some("\"users\".\"created_at\" >= ? AND \"users\".\"created_at\" <= ?"),
+                vec![Value::from(month.0), Value::from(month.1)],
+                &sorted("created_at", "DESC"),
+                false,
+            ),
+        ),
+        list(
+            "users-without-network",
+            users_of(true, ""),
+            users(context, None, Vec::new(), by_id, true),
+        ),
     ]
 }

@@ -1,6 +1,7 @@
 //! The realistic dataset, grown from what is already in the database (the demo, made by
 //! `relais demo`, or any set of networks with clusters, vehicle models and an administrator):
-//! vehicles up to a number per network, then trips, fleet alerts and access-log rows.
+//! vehicles up to a number per network, then riders with their memberships, trips (the
+//! riders'), fleet alerts and access-log rows.
 //!
 //! Every table is filled by one set-based `INSERT … SELECT` per chunk of a million rows, over
 //! `generate_series` on PostgreSQL and a recursive counter (`WITH RECURSIVE g(i)`) on SQLite,
@@ -11,9 +12,11 @@
 //! written as each backend stores them: `timestamptz` on PostgreSQL, RFC 3339 text on SQLite
 //! (what sqlx writes). No money is generated: trips carry none in this schema.
 //!
-//! The bulk tables (trips, fleet alerts, access log) lose their secondary indexes and triggers
+//! The bulk tables (users, memberships, trips, fleet alerts, access log) lose their secondary indexes and triggers
 //! for the insert and get them back from their own DDL after it, each index built once (the
-//! SQLite access log's FTS5 table rebuilt); the time of each table includes that.
+//! SQLite FTS5 tables of the access log and the users rebuilt); the time of each table
+//! includes that. The riders' trip counters and last activity are those of their trips, as
+//! the trip engine keeps them, counted from the trips' formulas before either is written.
 //!
 //! The rows are inserted behind the store's back, so the network counters are repaired at the
 //! end with the store's own `network_counters::repair`, as `relais check --repair` would.
@@ -22,7 +25,7 @@ use crate::args::{Backend, Sizes};
 use anyhow::Context;
 use relais_domain::alerts::{AlertSeverity, AlertType};
 use relais_store::Db;
-use relais_store::entity::{cluster, network, user, vehicle, vehicle_model};
+use relais_store::entity::{app_label, cluster, network, user, vehicle, vehicle_model};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
@@ -30,10 +33,32 @@ use std::time::Instant;
 
 /// Rows per `INSERT … SELECT` (and per transaction).
 const CHUNK: u64 = 1_000_000;
+/// Riders per `INSERT … SELECT`: smaller, so that PostgreSQL's two connections share them.
+const RIDER_CHUNK: u64 = 250_000;
 /// Trips span the last year, alerts the last half-year, the access log the last quarter.
 const TRIP_SPAN_SECS: u64 = 365 * 86_400;
 const ALERT_SPAN_SECS: u64 = 182 * 86_400;
 const LOG_SPAN_SECS: u64 = 90 * 86_400;
+/// Riders signed up over the last three years.
+const RIDER_SPAN_SECS: u64 = 3 * 365 * 86_400;
+
+/// The generated riders' names and mail domains.
+const FIRST_NAMES: [&str; 20] = [
+    "Camille", "Louis", "Léa", "Hugo", "Chloé", "Lucas", "Manon", "Jules", "Emma", "Gabriel",
+    "Inès", "Arthur", "Jade", "Nathan", "Sarah", "Adam", "Lina", "Raphaël", "Zoé", "Noah",
+];
+const LAST_NAMES: [&str; 25] = [
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
+    "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
+    "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont",
+];
+const DOMAINS: [&str; 5] = [
+    "mail.example",
+    "post.example",
+    "inbox.example",
+    "riders.example",
+    "campus.example",
+];
 
 /// One step of the generation and how long it took.
 #[derive(Debug, Clone)]
@@ -72,6 +97,7 @@ struct Base {
     clusters: Vec<cluster::Model>,
     model_ids: Vec<i64>,
     user_ids: Vec<i64>,
+    app_label_ids: Vec<i64>,
 }
 
 /// The user agents of the generated access log: browsers staff use, and an integration.
@@ -101,6 +127,29 @@ const PATHS: [&str; 10] = [
 /// The generated access log's addresses: `10.1.<0..40>.<0..25>`, a thousand of them.
 pub fn log_ip(n: u64) -> String {
     format!("10.1.{}.{}", (n / 7) % 40, n % 25)
+}
+
+/// Names as an address spells them: lowercase, accents dropped.
+fn mail_part(names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|name| {
+            let folded: String = name
+                .to_lowercase()
+                .chars()
+                .map(|c| match c {
+                    'é' | 'è' | 'ê' | 'ë' => 'e',
+                    'à' | 'â' => 'a',
+                    'î' | 'ï' => 'i',
+                    'ô' => 'o',
+                    'ù' | 'û' | 'ü' => 'u',
+                    'ç' => 'c',
+                    other => other,
+                })
+                .collect();
+            lit(&folded)
+        })
+        .collect()
 }
 
 /// SQL text literal.
@@ -186,11 +235,19 @@ async fn base(db: &Db) -> anyhow::Result<Base> {
         .map(|u| u.id)
         .collect();
     anyhow::ensure!(!user_ids.is_empty(), "no user (the administrator first)");
+    let app_label_ids = app_label::Entity::find()
+        .order_by_asc(app_label::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
     Ok(Base {
         networks,
         clusters,
         model_ids,
         user_ids,
+        app_label_ids,
     })
 }
 
@@ -253,16 +310,15 @@ async fn defer_indexes(db: &Db, backend: Backend, table: &str) -> anyhow::Result
         db.execute_unprepared(&format!("DROP {what} \"{name}\""))
             .await?;
     }
-    let rebuild = if backend == Backend::Sqlite && table == "access_logs" {
-        let fts = db
+    let fts = format!("{table}_search");
+    let rebuild = if backend == Backend::Sqlite && matches!(table, "access_logs" | "users") {
+        let found = db
             .query_one_raw(sea_orm::Statement::from_string(
                 db.get_database_backend(),
-                "SELECT name FROM sqlite_master WHERE name = 'access_logs_search'",
+                format!("SELECT name FROM sqlite_master WHERE name = {}", lit(&fts)),
             ))
             .await?;
-        fts.map(|_| {
-            "INSERT INTO access_logs_search (access_logs_search) VALUES ('rebuild')".to_owned()
-        })
+        found.map(|_| format!("INSERT INTO {fts} ({fts}) VALUES ('rebuild')"))
     } else {
         None
     };
@@ -270,10 +326,39 @@ async fn defer_indexes(db: &Db, backend: Backend, table: &str) -> anyhow::Result
 }
 
 async fn restore_indexes(db: &Db, deferred: Deferred) -> anyhow::Result<()> {
-    for sql in &deferred.create {
-        db.execute_unprepared(sql)
+    let create = |sql: String| async move {
+        db.execute_unprepared(&sql)
             .await
-            .with_context(|| format!("restoring: {sql}"))?;
+            .with_context(|| format!("restoring: {sql}"))
+    };
+    if backend_of(db) == Backend::Postgres {
+        // Two builds at a time (one per core), on the pool's two connections, the trigram
+        // (GIN) indexes first, shared out in turn: PostgreSQL builds a GIN index on one
+        // process. Each session gets the memory for its build.
+        let mut statements = deferred.create.clone();
+        statements.sort_by_key(|sql| !sql.contains("USING gin"));
+        let mut halves = (Vec::new(), Vec::new());
+        for (i, sql) in statements.into_iter().enumerate() {
+            let sql = format!("SET maintenance_work_mem = '256MB'; {sql}");
+            if i % 2 == 0 {
+                halves.0.push(sql);
+            } else {
+                halves.1.push(sql);
+            }
+        }
+        let run = |half: Vec<String>| async move {
+            for sql in half {
+                create(sql).await?;
+            }
+            anyhow::Ok(())
+        };
+        let (a, b) = tokio::join!(run(halves.0), run(halves.1));
+        a?;
+        b?;
+    } else {
+        for sql in deferred.create {
+            create(sql).await?;
+        }
     }
     if let Some(sql) = &deferred.rebuild {
         write(db, sql).await?;
@@ -281,8 +366,9 @@ async fn restore_indexes(db: &Db, deferred: Deferred) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Grow the dataset in `db` to `sizes`. `db` should be a one-connection pool (the slot table
-/// and the transactions stay on one connection).
+/// Grow the dataset in `db` to `sizes`. `db` should be a pool of one connection on SQLite
+/// (one writer) and two on PostgreSQL, whose index builds run two at a time; every statement
+/// is its own transaction, and the slot tables are ordinary tables, seen by both.
 pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     let backend = backend_of(db);
     let now = chrono::Utc::now().timestamp();
@@ -422,8 +508,174 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
         vehicle_counts.iter().all(|c| *c > 0),
         "every network needs a vehicle in service"
     );
+
+    // The rider of trip `i`: a third of the trips go to the 2 % who ride most, the rest spread
+    // over everyone; never one of those without a network. The trip is in the rider's network.
+    let riders = sizes.riders;
+    let first_rider = base.user_ids.iter().max().copied().unwrap_or(0) + 1;
+    let (rider_slot, network_slot) = if riders > 0 {
+        let heavy = (riders / 50).max(1);
+        let any =
+            format!("CASE WHEN i % 3 = 0 THEN (i / 3) % {heavy} ELSE (i * 7919) % {riders} END");
+        let slot = format!("(CASE WHEN ({any}) % 20 = 19 THEN ({any}) - 1 ELSE ({any}) END)");
+        let network = format!("({slot}) % {k}");
+        (Some(slot), network)
+    } else {
+        (None, format!("i % {k}"))
+    };
+    let rider_of_trip = rider_slot
+        .as_ref()
+        .map_or("NULL".to_owned(), |slot| format!("{first_rider} + {slot}"));
+    // When trip `i` begins and ends, in seconds before now.
+    let trips = sizes.trips;
+    let trip_begins = format!("(({trips} - i) * {TRIP_SPAN_SECS}) / {trips}");
+    let trip_ends = format!("{trip_begins} - 300 - (i * 37) % 2400");
+
+    // Each rider's trips, counted from the same formulas before any row is written: the
+    // riders are inserted with their counters (as the trip engine keeps them) and the trips
+    // after them, which their foreign key needs.
+    let started = Instant::now();
+    db.execute_unprepared("DROP TABLE IF EXISTS bench_rider_trips")
+        .await?;
+    db.execute_unprepared(
+        "CREATE TABLE bench_rider_trips (n BIGINT PRIMARY KEY, trips BIGINT NOT NULL, \
+         last_secs BIGINT NOT NULL)",
+    )
+    .await?;
+    let mut counted = 0;
+    if let Some(slot) = &rider_slot
+        && trips > 0
+    {
+        let (with, from) = series(backend, 0, trips);
+        counted = write(
+            db,
+            &format!(
+                "{with}INSERT INTO bench_rider_trips (n, trips, last_secs) \
+                 SELECT {slot}, COUNT(*), MIN({trip_ends}) FROM {from} GROUP BY {slot}"
+            ),
+        )
+        .await?;
+    }
+    phase("rider_trips", counted, started);
+
+    // Riders: ids in registration order over the last three years, names from short lists,
+    // unique addresses (`first.last<n>@…`) and phones, 1 % blocked; each a member of one network (its slot's), one
+    // in five of the next one too, one in twenty of none (signed up, never rode).
+    let started = Instant::now();
+    let deferred_users = defer_indexes(db, backend, "users").await?;
+    let deferred_members = defer_indexes(db, backend, "user_networks").await?;
+    let net_of_slot = |slot: &str| case_of(&format!("({slot}) % {k}"), &network_ids);
+    // The riders `start..end`, with their memberships.
+    let (base, net_of_slot) = (&base, &net_of_slot);
+    let insert_riders = |start: u64, end: u64| async move {
+        let (with, from) = series(backend, start, end);
+        let created = before_now(
+            backend,
+            now,
+            &format!("(({riders} - i) * {RIDER_SPAN_SECS}) / {riders}"),
+        );
+        let phone = match backend {
+            Backend::Postgres => "'+336' || lpad(((i * 7919) % 100000000)::text, 8, '0')",
+            Backend::Sqlite => "printf('+336%08d', (i * 7919) % 100000000)",
+        };
+        let firsts: Vec<String> = FIRST_NAMES.iter().map(|n| lit(n)).collect();
+        let lasts: Vec<String> = LAST_NAMES.iter().map(|n| lit(n)).collect();
+        let domains: Vec<String> = DOMAINS.iter().map(|n| lit(n)).collect();
+        let label = if base.app_label_ids.is_empty() {
+            "NULL".to_owned()
+        } else {
+            case_of(
+                &format!("i % {}", base.app_label_ids.len()),
+                &base
+                    .app_label_ids
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let blocked = "(i % 100 = 0)";
+        let admin = base.user_ids[0];
+        let inserted = write(
+            db,
+            &format!(
+                "{with}INSERT INTO users (id, email, password_hash, first_name, last_name, phone, \
+                 language, app_label_id, blocked, blocked_at, created_at, last_activity_at, \
+                 blocked_by, blocked_reason, trip_count, email_confirmed_at, \
+                 phone_confirmed_at, terms_accepted_at, pre_auth_disabled, deleted_at) \
+                 SELECT {first_rider} + i, \
+                 {first_mail} || '.' || {last_mail} || i || '@' || {domain}, NULL, {first}, \
+                 {last_name}, {phone}, CASE WHEN i % 5 < 3 THEN 'fr' ELSE 'en' END, {label}, \
+                 {blocked}, CASE WHEN {blocked} THEN {created} END, {created}, \
+                 CASE WHEN t.n IS NULL THEN {created} ELSE {last} END, \
+                 CASE WHEN {blocked} THEN {admin} END, \
+                 CASE WHEN {blocked} THEN 'Unpaid trips' END, COALESCE(t.trips, 0), \
+                 CASE WHEN i % 10 <> 9 THEN {created} END, NULL, {created}, {no}, NULL \
+                 FROM {from} LEFT JOIN bench_rider_trips t ON t.n = i",
+                domain = case_of(&format!("(i / 7) % {}", domains.len()), &domains),
+                last = before_now(backend, now, "t.last_secs"),
+                first_mail = case_of(&format!("i % {}", firsts.len()), &mail_part(&FIRST_NAMES)),
+                last_mail = case_of(
+                    &format!("(i / {}) % {}", firsts.len(), lasts.len()),
+                    &mail_part(&LAST_NAMES)
+                ),
+                first = case_of(&format!("i % {}", firsts.len()), &firsts),
+                last_name = case_of(&format!("(i / {}) % {}", firsts.len(), lasts.len()), &lasts),
+                no = match backend {
+                    Backend::Postgres => "false",
+                    Backend::Sqlite => "0",
+                },
+            ),
+        )
+        .await?;
+        for (second, condition) in [(false, "i % 20 <> 19"), (true, "i % 5 = 0")] {
+            if second && k < 2 {
+                continue;
+            }
+            let slot = if second { "i + 1" } else { "i" };
+            write(
+                db,
+                &format!(
+                    "{with}INSERT INTO user_networks (user_id, network_id, first_at, last_at) \
+                     SELECT {first_rider} + i, {net}, {created}, {created} FROM {from} \
+                     WHERE {condition}",
+                    net = net_of_slot(slot),
+                ),
+            )
+            .await?;
+        }
+        anyhow::Ok(inserted)
+    };
+    // Chunks of a quarter of a million riders; on PostgreSQL two at a time, one per
+    // connection (and core): the statements are CPU-bound there, and their rows disjoint.
+    let chunks: Vec<(u64, u64)> = (0..riders)
+        .step_by(RIDER_CHUNK as usize)
+        .map(|start| (start, (start + RIDER_CHUNK).min(riders)))
+        .collect();
+    let mut rows = 0;
+    let at_once = if backend == Backend::Postgres { 2 } else { 1 };
+    for pair in chunks.chunks(at_once) {
+        let (a, b) = tokio::join!(insert_riders(pair[0].0, pair[0].1), async {
+            match pair.get(1) {
+                Some(&(start, end)) => insert_riders(start, end).await,
+                None => Ok(0),
+            }
+        });
+        rows += a? + b?;
+    }
+    if backend == Backend::Postgres && riders > 0 {
+        db.execute_unprepared(
+            "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))",
+        )
+        .await?;
+    }
+    db.execute_unprepared("DROP TABLE bench_rider_trips")
+        .await?;
+    restore_indexes(db, deferred_members).await?;
+    restore_indexes(db, deferred_users).await?;
+    phase("riders", rows, started);
+
     let vcount = case_of(
-        &format!("i % {k}"),
+        &network_slot,
         &vehicle_counts
             .iter()
             .map(i64::to_string)
@@ -432,7 +684,7 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     let ccount = format!(
         "NULLIF({}, 0)",
         case_of(
-            &format!("i % {k}"),
+            &network_slot,
             &cluster_counts
                 .iter()
                 .map(i64::to_string)
@@ -450,21 +702,21 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     while start < total {
         let end = (start + CHUNK).min(total);
         let (with, from) = series(backend, start, end);
-        let begins = format!("(({total} - i) * {TRIP_SPAN_SECS}) / {total}");
-        let started_at = before_now(backend, now, &begins);
-        let ended_at = before_now(backend, now, &format!("{begins} - 300 - (i * 37) % 2400"));
+        let started_at = before_now(backend, now, &trip_begins);
+        let ended_at = before_now(backend, now, &trip_ends);
         rows += write(
             db,
             &format!(
                 "{with}INSERT INTO trips (network_id, vehicle_id, user_id, start_cluster_id, \
                  end_cluster_id, started_at, ended_at) \
-                 SELECT v.network_id, v.id, NULL, c1.id, c2.id, {started_at}, {ended_at} \
+                 SELECT v.network_id, v.id, {rider_of_trip}, c1.id, c2.id, {started_at}, \
+                 {ended_at} \
                  FROM {from} \
-                 JOIN bench_slots v ON v.kind = 1 AND v.network_slot = i % {k} \
+                 JOIN bench_slots v ON v.kind = 1 AND v.network_slot = {network_slot} \
                  AND v.n = (i / {k}) % ({vcount}) \
-                 LEFT JOIN bench_slots c1 ON c1.kind = 2 AND c1.network_slot = i % {k} \
+                 LEFT JOIN bench_slots c1 ON c1.kind = 2 AND c1.network_slot = {network_slot} \
                  AND c1.n = (i / {k}) % ({ccount}) \
-                 LEFT JOIN bench_slots c2 ON c2.kind = 2 AND c2.network_slot = i % {k} \
+                 LEFT JOIN bench_slots c2 ON c2.kind = 2 AND c2.network_slot = {network_slot} \
                  AND c2.n = ((i / {k}) * 7 + 3) % ({ccount})"
             ),
         )
@@ -613,8 +865,10 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     // not tell it: its planner is left as a deployment has it.
     let started = Instant::now();
     if backend == Backend::Postgres {
-        db.execute_unprepared("VACUUM (ANALYZE) vehicles, trips, fleet_alerts, access_logs")
-            .await?;
+        db.execute_unprepared(
+            "VACUUM (ANALYZE) vehicles, users, user_networks, trips, fleet_alerts, access_logs",
+        )
+        .await?;
     }
     phase("analyze", 0, started);
 

@@ -87,7 +87,7 @@ impl Report {
 
     /// Judge the targets on what was measured; targets whose runs were not made are
     /// left out.
-    pub fn judge(&mut self, list_endpoints: &[&str]) {
+    pub fn judge(&mut self, list_endpoints: &[&str], user_lists: &[&str]) {
         let mut verdicts = Vec::new();
         let connections: Vec<usize> = {
             let mut c: Vec<usize> = self.rows.iter().map(|r| r.connections).collect();
@@ -138,6 +138,24 @@ impl Report {
                 });
             }
         }
+        for name in user_lists {
+            if let Some(r) = self.row(name, 1) {
+                let strict = self.backend == Backend::Postgres;
+                verdicts.push(Verdict {
+                    target: format!(
+                        "{name} first page ≤ 10 ms p50 at 1 conn. ({} riders){}",
+                        self.sizes.riders,
+                        if strict {
+                            ""
+                        } else {
+                            " (set for PostgreSQL; shown)"
+                        }
+                    ),
+                    measured: format!("{:.2} ms", r.p50_ms),
+                    pass: r.p50_ms <= 10.0,
+                });
+            }
+        }
         for &c in &connections {
             if let (Some(n), Some(s)) = (self.row("networks", c), self.row("networks-short", c)) {
                 let times = n.p50_ms / s.p50_ms.max(1e-6);
@@ -184,6 +202,17 @@ impl Report {
             });
         }
         if let Some(g) = &self.generated {
+            if self.sizes.riders > 0 {
+                let seconds = g.seconds_of(&["rider_trips", "riders"]);
+                verdicts.push(Verdict {
+                    target: format!(
+                        "generation of {} riders (memberships, counters) < 60 s",
+                        self.sizes.riders
+                    ),
+                    measured: format!("{seconds:.1} s"),
+                    pass: seconds < 60.0,
+                });
+            }
             let seconds = g.seconds_of(&["trips", "access_logs"]);
             verdicts.push(Verdict {
                 target: format!(

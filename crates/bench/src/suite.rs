@@ -60,7 +60,7 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
     let (place, generated, generated_logs) = prepare(settings, backend).await?;
     report.generated = generated;
     if settings.generate_only {
-        report.judge(&[]);
+        report.judge(&[], &[]);
         return Ok(report);
     }
 
@@ -148,7 +148,7 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
         }
     }
     server.stop();
-    report.judge(&endpoints::LISTS);
+    report.judge(&endpoints::LISTS, &endpoints::USER_LISTS);
     Ok(report)
 }
 
@@ -315,7 +315,8 @@ async fn prepare(
         seconds: started.elapsed().as_secs_f64(),
     };
     eprintln!("  {:<28} {:>15} {:>8.2} s", base.name, "", base.seconds);
-    let db = relais_store::connect(&place.database_url, 1).await?;
+    let connections = if backend == Backend::Postgres { 2 } else { 1 };
+    let db = relais_store::connect(&place.database_url, connections).await?;
     let mut generated = generate::grow(&db, &settings.sizes).await?;
     let marker = Marker {
         sizes: settings.sizes,

@@ -7,10 +7,10 @@ use relais_bench::args::Sizes;
 use relais_bench::generate;
 use relais_store::access_logs::AccessLogFilter;
 use relais_store::clusters::{self, NewCluster, NewStation};
-use relais_store::entity::{access_log, app_label, fleet_alert, trip, vehicle};
+use relais_store::entity::{access_log, app_label, fleet_alert, trip, user, user_network, vehicle};
 use relais_store::fleet_alerts::{HistoryFilter, HistorySort};
 use relais_store::networks::{self, NewNetwork};
-use relais_store::users::NewUser;
+use relais_store::users::{NewUser, UserFilter, UserSort};
 use relais_store::{Keyset, SortDir, Within, network_counters, setup};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -20,6 +20,7 @@ const SIZES: Sizes = Sizes {
     trips: 1_000,
     fleet_alerts: 300,
     access_logs: 1_000,
+    riders: 500,
 };
 
 /// What `relais demo` leaves for the generator to grow, in small: an administrator, an app
@@ -216,4 +217,58 @@ async fn tiny_dataset_is_consistent_and_served() {
         .unwrap();
     assert_eq!(vehicles.items.len() as u64, SIZES.vehicles_per_network);
     assert!(vehicles.items.iter().all(|v| v.model.is_some()));
+
+    // Riders: their counters are their trips, every trip is a member's of its network, one in
+    // twenty riders has no network.
+    let riders = user::Entity::find()
+        .filter(user::Column::Email.ne("admin@bench.test"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(riders.len() as u64, SIZES.riders);
+    let trips = trip::Entity::find().all(&db).await.unwrap();
+    let members = user_network::Entity::find().all(&db).await.unwrap();
+    for rider in &riders {
+        let own: Vec<_> = trips
+            .iter()
+            .filter(|t| t.user_id == Some(rider.id))
+            .collect();
+        assert_eq!(rider.trip_count, own.len() as i64, "rider {}", rider.id);
+        if let Some(last) = own.iter().filter_map(|t| t.ended_at).max() {
+            assert_eq!(rider.last_activity_at, Some(last), "rider {}", rider.id);
+        }
+    }
+    assert!(trips.iter().all(|t| {
+        members
+            .iter()
+            .any(|m| Some(m.user_id) == t.user_id && m.network_id == t.network_id)
+    }));
+    let without = riders
+        .iter()
+        .filter(|r| !members.iter().any(|m| m.user_id == r.id))
+        .count() as u64;
+    assert_eq!(without, SIZES.riders / 20);
+    // Served by "Get users"' own query, with its sorts and text filters (SQLite's FTS5 table
+    // rebuilt after the insert).
+    let mut by_trips = UserFilter {
+        networks: networks.clone(),
+        ..Default::default()
+    };
+    let top = relais_store::users::list(
+        &db,
+        &by_trips,
+        &page,
+        Some((UserSort::TripCount, SortDir::Desc)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(top.items.len(), 100);
+    let most = riders.iter().map(|r| r.trip_count).max().unwrap();
+    assert_eq!(top.items[0].trip_count, most);
+    by_trips.email = Some("martin".into());
+    let named = relais_store::users::list(&db, &by_trips, &page, None)
+        .await
+        .unwrap();
+    assert!(!named.items.is_empty());
+    assert!(named.items.iter().all(|u| u.email.contains("martin")));
 }
