@@ -121,39 +121,24 @@ impl Report {
                 pass: r.error.is_none() && r.requests_per_second >= 1750.0,
             });
         }
-        for name in list_endpoints {
-            if let Some(r) = self.row(name, 1) {
-                let strict = self.backend == Backend::Postgres;
-                verdicts.push(Verdict {
-                    target: format!(
-                        "{name} first page ≤ 5 ms p50 at 1 conn.{}",
-                        if strict {
-                            ""
-                        } else {
-                            " (set for PostgreSQL; shown)"
-                        }
-                    ),
-                    measured: format!("{:.2} ms", r.p50_ms),
-                    pass: r.p50_ms <= 5.0,
-                });
-            }
-        }
-        for name in user_lists {
-            if let Some(r) = self.row(name, 1) {
-                let strict = self.backend == Backend::Postgres;
-                verdicts.push(Verdict {
-                    target: format!(
-                        "{name} first page ≤ 10 ms p50 at 1 conn. ({} riders){}",
-                        self.sizes.riders,
-                        if strict {
-                            ""
-                        } else {
-                            " (set for PostgreSQL; shown)"
-                        }
-                    ),
-                    measured: format!("{:.2} ms", r.p50_ms),
-                    pass: r.p50_ms <= 10.0,
-                });
+        // The first pages' p50 targets: the issue 10 lists at 5 ms, "Get users" at 10 ms.
+        let riders = format!(" ({} riders)", self.sizes.riders);
+        for (names, limit, size) in [(list_endpoints, 5.0, ""), (user_lists, 10.0, &*riders)] {
+            for name in names {
+                if let Some(r) = self.row(name, 1) {
+                    let shown = if self.backend == Backend::Postgres {
+                        ""
+                    } else {
+                        " (set for PostgreSQL; shown)"
+                    };
+                    verdicts.push(Verdict {
+                        target: format!(
+                            "{name} first page ≤ {limit} ms p50 at 1 conn.{size}{shown}"
+                        ),
+                        measured: format!("{:.2} ms", r.p50_ms),
+                        pass: r.p50_ms <= limit,
+                    });
+                }
             }
         }
         for &c in &connections {
