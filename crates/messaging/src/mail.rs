@@ -19,7 +19,7 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox as LettreMailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{
     Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
@@ -276,6 +276,10 @@ pub struct SmtpConfig {
     /// Password for `AUTH`, given exactly when `username` is.
     #[serde(default)]
     pub password: Option<String>,
+    /// A PEM file of one or more CA certificates trusted for the relay's certificate, besides the
+    /// usual public roots: for a relay whose certificate a private CA signed. Unused without TLS.
+    #[serde(default)]
+    pub root_certificate: Option<PathBuf>,
 }
 
 impl fmt::Debug for SmtpConfig {
@@ -286,6 +290,7 @@ impl fmt::Debug for SmtpConfig {
             .field("security", &self.security)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("root_certificate", &self.root_certificate)
             .finish()
     }
 }
@@ -329,8 +334,22 @@ impl SmtpMailer {
             return Err(ConfigError("SMTP host: is empty".into()));
         }
         let tls_parameters = || {
-            TlsParameters::new(host.clone())
-                .map_err(|e| ConfigError(format!("SMTP TLS for {host}: {e}")))
+            let mut builder = TlsParameters::builder(host.clone());
+            let Some(path) = &config.root_certificate else {
+                return builder
+                    .build()
+                    .map_err(|e| ConfigError(format!("SMTP TLS for {host}: {e}")));
+            };
+            for certificate in root_certificates(path)? {
+                builder = builder.add_root_certificate(certificate);
+            }
+            // The roots are checked (DER parsed) only here: name the file they came from.
+            builder.build().map_err(|e| {
+                ConfigError(format!(
+                    "SMTP TLS for {host} with root_certificate {}: {e}",
+                    path.display()
+                ))
+            })
         };
         let tls = match config.security {
             SmtpSecurity::Tls => Tls::Wrapper(tls_parameters()?),
@@ -384,11 +403,15 @@ impl SmtpMailer {
 
     fn smtp_error(&self, error: &lettre::transport::smtp::Error) -> SendError {
         let mut detail = error.to_string();
-        // lettre's Display already ends with its direct cause; add the deeper ones (the I/O error).
+        // lettre's Display already ends with its direct cause; add the deeper ones (the I/O error)
+        // it has not said: a failed TLS upgrade nests the same error twice.
         let mut cause = std::error::Error::source(error).and_then(|c| c.source());
         while let Some(current) = cause {
-            detail.push_str(": ");
-            detail.push_str(&current.to_string());
+            let text = current.to_string();
+            if !detail.contains(&text) {
+                detail.push_str(": ");
+                detail.push_str(&text);
+            }
             cause = current.source();
         }
         let message = format!("{}: {}", self.label, crate::http::excerpt(&detail));
@@ -407,6 +430,37 @@ impl SmtpMailer {
             None => sent,
         }
     }
+}
+
+/// The CA certificates of the PEM file at `path`, one [`Certificate`] each.
+///
+/// Each `CERTIFICATE` block is handed to lettre on its own: its `from_pem` takes every block with
+/// rustls but only the first with the other TLS backends, and would take a file without any.
+fn root_certificates(path: &Path) -> Result<Vec<Certificate>, ConfigError> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let error =
+        |why: String| ConfigError(format!("SMTP root_certificate {}: {why}", path.display()));
+    let bytes = std::fs::read(path).map_err(|e| error(format!("cannot be read: {e}")))?;
+    // Lossy: a DER file given by mistake then reads as a file without certificate.
+    let text = String::from_utf8_lossy(&bytes);
+    let mut rest = text.as_ref();
+    let mut certificates = Vec::new();
+    while let Some(start) = rest.find(BEGIN) {
+        let number = certificates.len() + 1;
+        let end = rest[start..]
+            .find(END)
+            .map(|at| start + at + END.len())
+            .ok_or_else(|| error(format!("certificate {number} has no END line")))?;
+        let certificate = Certificate::from_pem(&rest.as_bytes()[start..end])
+            .map_err(|e| error(format!("certificate {number}: {e}")))?;
+        certificates.push(certificate);
+        rest = &rest[end..];
+    }
+    if certificates.is_empty() {
+        return Err(error(format!("holds no PEM certificate ({BEGIN})")));
+    }
+    Ok(certificates)
 }
 
 impl Mailer for SmtpMailer {
@@ -474,6 +528,7 @@ mod tests {
             security: SmtpSecurity::StartTls,
             username: Some("relais".into()),
             password: Some("hunter2".into()),
+            root_certificate: None,
         };
         assert_eq!(config.port(), 587);
         let mailer = SmtpMailer::new(config.clone()).unwrap();
@@ -485,5 +540,65 @@ mod tests {
         })
         .unwrap_err();
         assert!(error.to_string().contains("without password"), "{error}");
+    }
+
+    #[test]
+    fn root_certificate_problems_name_the_file() {
+        let temp = tempfile::tempdir().unwrap();
+        let config = |path: &Path| SmtpConfig {
+            host: "smtp.example.com".into(),
+            port: None,
+            security: SmtpSecurity::Tls,
+            username: None,
+            password: None,
+            root_certificate: Some(path.to_owned()),
+        };
+        let refused = |path: &Path| SmtpMailer::new(config(path)).unwrap_err().to_string();
+
+        let missing = temp.path().join("missing-ca.pem");
+        let error = refused(&missing);
+        assert!(error.contains(&missing.display().to_string()), "{error}");
+        assert!(error.contains("cannot be read"), "{error}");
+
+        let empty = temp.path().join("empty-ca.pem");
+        std::fs::write(
+            &empty,
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let error = refused(&empty);
+        assert!(error.contains(&empty.display().to_string()), "{error}");
+        assert!(error.contains("no PEM certificate"), "{error}");
+
+        let garbled = temp.path().join("garbled-ca.pem");
+        std::fs::write(
+            &garbled,
+            "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let error = refused(&garbled);
+        assert!(error.contains(&garbled.display().to_string()), "{error}");
+
+        // Valid base64, but no certificate inside: only rustls' parsing of the DER sees it.
+        let not_der = temp.path().join("not-der-ca.pem");
+        std::fs::write(
+            &not_der,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let error = refused(&not_der);
+        assert!(error.contains(&not_der.display().to_string()), "{error}");
+
+        let truncated = temp.path().join("truncated-ca.pem");
+        std::fs::write(&truncated, "-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap();
+        let error = refused(&truncated);
+        assert!(error.contains("no END line"), "{error}");
+
+        // Without TLS there is no certificate to check: the file is not read.
+        let plain = SmtpConfig {
+            security: SmtpSecurity::None,
+            ..config(&missing)
+        };
+        assert!(SmtpMailer::new(plain).is_ok());
     }
 }

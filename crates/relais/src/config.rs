@@ -49,7 +49,8 @@ pub struct Config {
     /// `<data_dir>/outbox`.
     pub outbox_dir: Option<PathBuf>,
     /// `[smtp]`: host, port, security (`tls`, `starttls`, `none`), username, password or
-    /// password_file. Mail goes out by SMTP instead of the outbox folder.
+    /// password_file, root_certificate (a PEM file of the private CA(s) that signed the relay's
+    /// certificate). Mail goes out by SMTP instead of the outbox folder.
     pub smtp: Option<figment::value::Value>,
     /// `[fcm]`: service_account_file. Push notifications to Android through FCM HTTP v1.
     pub fcm: Option<figment::value::Value>,
