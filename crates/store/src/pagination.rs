@@ -92,17 +92,34 @@ impl Keyset {
                             ),
                         )
                     };
-                    let beyond = match dir {
-                        SortDir::Asc => Expr::col((E::default(), column)).gt(last_value()),
-                        SortDir::Desc => Expr::col((E::default(), column)).lt(last_value()),
+                    let sorted = || Expr::col((E::default(), column));
+                    let (beyond, from) = match dir {
+                        SortDir::Asc => (sorted().gt(last_value()), sorted().gte(last_value())),
+                        SortDir::Desc => (sorted().lt(last_value()), sorted().lte(last_value())),
                     };
-                    select.filter(
-                        Condition::any().add(beyond).add(
-                            Condition::all()
-                                .add(Expr::col((E::default(), column)).eq(last_value()))
-                                .add(after_pk(self.primary_key_dir, last)),
-                        ),
-                    )
+                    // `from` says nothing the position below does not, but it is what an index
+                    // range can start at: without it the planners read the sort's index from
+                    // its first entry and filter, and a page deep in a big list cost its
+                    // position (0.8 s half-way through a million users).
+                    let select = select.filter(from);
+                    if dir == self.primary_key_dir {
+                        // Both keys one way: a row comparison, which PostgreSQL reads as one
+                        // index range even inside a run of equal sort values.
+                        let row = Expr::tuple([sorted(), Expr::col((E::default(), pk))]);
+                        let at = Expr::tuple([last_value(), Expr::val(last)]);
+                        select.filter(match dir {
+                            SortDir::Asc => row.gt(at),
+                            SortDir::Desc => row.lt(at),
+                        })
+                    } else {
+                        select.filter(
+                            Condition::any().add(beyond).add(
+                                Condition::all()
+                                    .add(sorted().eq(last_value()))
+                                    .add(after_pk(self.primary_key_dir, last)),
+                            ),
+                        )
+                    }
                 }
             };
         }

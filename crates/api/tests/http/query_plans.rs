@@ -62,6 +62,9 @@ struct Case {
     /// A filter on a range (`_min`, `_max`, dates), which SQLite may serve by walking the
     /// table in the page's order until the page is full (documented in docs/performance.md).
     range: bool,
+    /// A next page with a sort: the index must be entered at the cursor, not read from its
+    /// first entry and filtered (which costs the page's position in the list).
+    cursor: bool,
 }
 
 fn is_range(name: &str) -> bool {
@@ -172,6 +175,7 @@ fn cases(world: &World) -> Vec<Case> {
             query: String::new(),
             sort_only: !SORTED_WITHIN_ONE_CLUSTER.contains(&template.as_str()),
             range: false,
+            cursor: false,
         });
         for p in &query {
             let name = p["name"].as_str().unwrap();
@@ -188,15 +192,20 @@ fn cases(world: &World) -> Vec<Case> {
                             query: format!("sort_by={sort}&sort_dir={dir}"),
                             sort_only: true,
                             range: false,
+                            cursor: false,
                         });
                     }
-                    // The next page: the cursor's sort value is read under the same filters.
-                    out.push(Case {
-                        path: path.clone(),
-                        query: format!("sort_by={sort}&last_primary_key=1"),
-                        sort_only: true,
-                        range: false,
-                    });
+                    // The next page: the cursor's sort value is read under the same filters,
+                    // both keys one way (a row comparison) and against each other.
+                    for dir in ["DESC", "ASC"] {
+                        out.push(Case {
+                            path: path.clone(),
+                            query: format!("sort_by={sort}&sort_dir={dir}&last_primary_key=1"),
+                            sort_only: true,
+                            range: false,
+                            cursor: !SORTED_WITHIN_ONE_CLUSTER.contains(&template.as_str()),
+                        });
+                    }
                 }
                 continue;
             }
@@ -209,6 +218,7 @@ fn cases(world: &World) -> Vec<Case> {
                 query: format!("{name}={}", urlencode(&value)),
                 sort_only: false,
                 range: is_range(name),
+                cursor: false,
             });
         }
     }
@@ -263,6 +273,14 @@ async fn judge(
                 if sort_only && d.contains("USE TEMP B-TREE FOR") && d.contains("ORDER BY") {
                     return Some(format!("sorts instead of reading an index: {details:?}"));
                 }
+                // `SCAN t USING INDEX` reads the index from its first entry; `SEARCH` enters it.
+                if case.cursor
+                    && large
+                        .iter()
+                        .any(|t| d.starts_with(&format!("SCAN {t} USING")))
+                {
+                    return Some(format!("reads the index from its start: {details:?}"));
+                }
             }
             None
         }
@@ -298,10 +316,45 @@ async fn judge(
             if sort_only && sorts {
                 return Some(format!("sorts instead of reading an index:\n{plan}"));
             }
+            if case.cursor
+                && let Some(scan) = unbounded_index_scan(&lines, &large)
+            {
+                return Some(format!("reads {scan} from its start:\n{plan}"));
+            }
             None
         }
         _ => None,
     }
+}
+
+/// The first index scan of a large table in a PostgreSQL plan that has no `Index Cond`: it
+/// reads the index from one end.
+fn unbounded_index_scan(lines: &[String], large: &[&str]) -> Option<String> {
+    let node = |l: &str| {
+        l.trim_start()
+            .trim_start_matches("->")
+            .trim_start()
+            .to_owned()
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let n = node(line);
+        let scans_large = (n.starts_with("Index Scan") || n.starts_with("Index Only Scan"))
+            && large
+                .iter()
+                .any(|t| n.contains(&format!(" on {t} ")) || n.ends_with(&format!(" on {t}")));
+        if !scans_large {
+            continue;
+        }
+        // The node's own details follow it, up to the next node.
+        let bounded = lines[i + 1..]
+            .iter()
+            .take_while(|l| !l.trim_start().starts_with("->"))
+            .any(|l| l.trim_start().starts_with("Index Cond:"));
+        if !bounded {
+            return Some(n);
+        }
+    }
+    None
 }
 
 #[tokio::test]
