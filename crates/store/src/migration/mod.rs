@@ -21,6 +21,7 @@ mod m20261203_000003_wallets;
 mod m20261203_000004_outbound_messages;
 mod m20261203_000005_user_search;
 mod m20261203_000006_sandbox_ledger;
+mod m20261204_000001_user_text_statistics;
 
 pub struct Migrator;
 
@@ -96,6 +97,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000004_outbound_messages::Migration),
             Box::new(m20261203_000005_user_search::Migration),
             Box::new(m20261203_000006_sandbox_ledger::Migration),
+            Box::new(m20261204_000001_user_text_statistics::Migration),
         ]
     }
 }
