@@ -24,6 +24,8 @@ pub struct Context {
     pub admin_id: i64,
     /// An address of the generated access log.
     pub ip: String,
+    /// A member of `network_id` half-way through the users: the cursor of a deep page.
+    pub middle_member: i64,
 }
 
 /// One statement of an endpoint's answer, with `?` placeholders.
@@ -68,7 +70,7 @@ pub const LISTS: [&str; 8] = [
 ];
 
 /// The user lists ("Get users" at a million riders), whose first page has the 10 ms p50 target.
-pub const USER_LISTS: [&str; 13] = [
+pub const USER_LISTS: [&str; 14] = [
     "users",
     "users-register-at",
     "users-last-activity",
@@ -82,6 +84,7 @@ pub const USER_LISTS: [&str; 13] = [
     "users-trip-count-min",
     "users-registered",
     "users-without-network",
+    "users-register-at-deep",
 ];
 
 /// The page size of every list's first page.
@@ -546,6 +549,41 @@ pub fn all(context: &Context) -> Vec<Endpoint> {
             "users-without-network",
             users_of(true, ""),
             users(context, None, Vec::new(), by_id, true),
+        ),
+        list(
+            "users-register-at-deep",
+            users_path(&format!(
+                "&sort_by=register_at&last_primary_key={}",
+                context.middle_member
+            )),
+            {
+                // The cursor's sign-up time, read under the list's filters, as the store reads it.
+                let at = format!(
+                    "(SELECT \"users\".\"created_at\" FROM \"users\" WHERE EXISTS(SELECT 1 \
+                     FROM \"user_networks\" WHERE \"user_networks\".\"user_id\" = \
+                     \"users\".\"id\" AND \"user_networks\".\"network_id\" IN (?)) AND \
+                     \"users\".\"deleted_at\" IS NULL AND \"users\".\"id\" = ?)"
+                );
+                let cursor = || {
+                    vec![
+                        Value::from(context.network_id),
+                        Value::from(context.middle_member),
+                    ]
+                };
+                let mut values = cursor();
+                values.extend(cursor());
+                values.push(Value::from(context.middle_member));
+                users(
+                    context,
+                    Some(&format!(
+                        "\"users\".\"created_at\" <= {at} AND (\"users\".\"created_at\", \
+                         \"users\".\"id\") < ({at}, ?)"
+                    )),
+                    values,
+                    &sorted("created_at", "DESC"),
+                    false,
+                )
+            },
         ),
     ]
 }

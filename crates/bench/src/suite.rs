@@ -9,7 +9,7 @@ use crate::report::{Memory, Report, Row};
 use crate::server::{self, Place, Server};
 use crate::{bare, load, stats};
 use anyhow::Context as _;
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -216,7 +216,21 @@ async fn discover(db: &relais_store::Db) -> anyhow::Result<Context> {
         .one(db)
         .await?
         .context("the database has no user")?;
+    // Half-way through the ids, the first member of the first network from there on.
+    let top = user::Entity::find()
+        .order_by_desc(user::Column::Id)
+        .one(db)
+        .await?
+        .map_or(admin.id, |u| u.id);
+    let middle_member = relais_store::entity::user_network::Entity::find()
+        .filter(relais_store::entity::user_network::Column::NetworkId.eq(networks[0]))
+        .filter(relais_store::entity::user_network::Column::UserId.gte((admin.id + top) / 2))
+        .order_by_asc(relais_store::entity::user_network::Column::UserId)
+        .one(db)
+        .await?
+        .map_or(admin.id, |m| m.user_id);
     Ok(Context {
+        middle_member,
         backend: match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => Backend::Postgres,
             _ => Backend::Sqlite,
