@@ -558,12 +558,10 @@ pub fn all(context: &Context) -> Vec<Endpoint> {
             )),
             {
                 // The cursor's sign-up time, read under the list's filters, as the store reads it.
-                let at = format!(
-                    "(SELECT \"users\".\"created_at\" FROM \"users\" WHERE EXISTS(SELECT 1 \
-                     FROM \"user_networks\" WHERE \"user_networks\".\"user_id\" = \
-                     \"users\".\"id\" AND \"user_networks\".\"network_id\" IN (?)) AND \
-                     \"users\".\"deleted_at\" IS NULL AND \"users\".\"id\" = ?)"
-                );
+                let at = "(SELECT \"users\".\"created_at\" FROM \"users\" WHERE EXISTS(SELECT 1 \
+                          FROM \"user_networks\" WHERE \"user_networks\".\"user_id\" = \
+                          \"users\".\"id\" AND \"user_networks\".\"network_id\" IN (?)) AND \
+                          \"users\".\"deleted_at\" IS NULL AND \"users\".\"id\" = ?)";
                 let cursor = || {
                     vec![
                         Value::from(context.network_id),
