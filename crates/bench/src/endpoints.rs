@@ -174,6 +174,19 @@ fn history(context: &Context, order: &str) -> Vec<Step> {
     ]
 }
 
+/// The store's `member_of`: the user is a member of the network bound to `?`, or of any.
+fn member(networks: bool) -> String {
+    format!(
+        "EXISTS(SELECT 1 FROM \"user_networks\" WHERE \"user_networks\".\"user_id\" = \
+         \"users\".\"id\"{})",
+        if networks {
+            " AND \"user_networks\".\"network_id\" IN (?)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// "Get users": the networks asked for, the first page of their members under `filter` (SQL
 /// with `?`) in `order`, then the page's memberships and wallet balances.
 fn users(
@@ -183,17 +196,6 @@ fn users(
     order: &str,
     without_network: bool,
 ) -> Vec<Step> {
-    let member = |networks: bool| {
-        format!(
-            "EXISTS(SELECT 1 FROM \"user_networks\" WHERE \"user_networks\".\"user_id\" = \
-             \"users\".\"id\"{})",
-            if networks {
-                " AND \"user_networks\".\"network_id\" IN (?)"
-            } else {
-                ""
-            }
-        )
-    };
     let belongs = if without_network {
         format!("({} OR (NOT {}))", member(true), member(false))
     } else {
@@ -558,10 +560,11 @@ pub fn all(context: &Context) -> Vec<Endpoint> {
             )),
             {
                 // The cursor's sign-up time, read under the list's filters, as the store reads it.
-                let at = "(SELECT \"users\".\"created_at\" FROM \"users\" WHERE EXISTS(SELECT 1 \
-                          FROM \"user_networks\" WHERE \"user_networks\".\"user_id\" = \
-                          \"users\".\"id\" AND \"user_networks\".\"network_id\" IN (?)) AND \
-                          \"users\".\"deleted_at\" IS NULL AND \"users\".\"id\" = ?)";
+                let at = format!(
+                    "(SELECT \"users\".\"created_at\" FROM \"users\" WHERE {} AND \
+                     \"users\".\"deleted_at\" IS NULL AND \"users\".\"id\" = ?)",
+                    member(true)
+                );
                 let cursor = || {
                     vec![
                         Value::from(context.network_id),

@@ -93,9 +93,9 @@ impl Keyset {
                         )
                     };
                     let sorted = || Expr::col((E::default(), column));
-                    let (beyond, from) = match dir {
-                        SortDir::Asc => (sorted().gt(last_value()), sorted().gte(last_value())),
-                        SortDir::Desc => (sorted().lt(last_value()), sorted().lte(last_value())),
+                    let from = match dir {
+                        SortDir::Asc => sorted().gte(last_value()),
+                        SortDir::Desc => sorted().lte(last_value()),
                     };
                     // `from` says nothing the position below does not, but it is what an index
                     // range can start at: without it the planners read the sort's index from
@@ -112,6 +112,10 @@ impl Keyset {
                             SortDir::Desc => row.lt(at),
                         })
                     } else {
+                        let beyond = match dir {
+                            SortDir::Asc => sorted().gt(last_value()),
+                            SortDir::Desc => sorted().lt(last_value()),
+                        };
                         select.filter(
                             Condition::any().add(beyond).add(
                                 Condition::all()
