@@ -295,16 +295,58 @@ pub enum UserSort {
 }
 
 impl UserFilter {
-    fn condition(&self, backend: DbBackend) -> Condition {
+    /// The filters that an index serves in the list's order (membership, scope, ids, equal
+    /// values), and apart from them those whose own index does not keep it: the parts of texts
+    /// and the ranges of columns other than `sorted` (see `Keyset::fetch_narrowed`).
+    fn conditions(
+        &self,
+        backend: DbBackend,
+        sorted: Option<user::Column>,
+    ) -> (Condition, Option<Condition>) {
         let mut belongs = Condition::any().add(member_of(Some(&self.networks)));
         if self.without_network {
             belongs = belongs.add(member_of(None).not());
         }
-        let mut parts: Vec<Condition> = Vec::new();
-        let mut add = |c: Option<Condition>| parts.extend(c);
-        let one = |e: sea_orm::sea_query::SimpleExpr| Some(Condition::all().add(e));
-        add(self.id_min.and_then(|v| one(user::Column::Id.gte(v))));
-        add(self.id_max.and_then(|v| one(user::Column::Id.lte(v))));
+        let mut base = Condition::all()
+            .add(belongs)
+            .add(user::Column::DeletedAt.is_null());
+        let mut narrowing = Condition::all();
+        let mut narrowed = false;
+        let sorted = sorted.map(|c| sea_orm::IdenStatic::as_str(&c));
+        let mut ranges: Vec<(bool, SimpleExpr)> = Vec::new();
+        let mut range = |column: user::Column, min: Option<SimpleExpr>, max: Option<SimpleExpr>| {
+            let along = Some(sea_orm::IdenStatic::as_str(&column)) == sorted;
+            ranges.extend([min, max].into_iter().flatten().map(|b| (along, b)));
+        };
+        range(
+            user::Column::Id,
+            self.id_min.map(|v| user::Column::Id.gte(v)),
+            self.id_max.map(|v| user::Column::Id.lte(v)),
+        );
+        range(
+            user::Column::CreatedAt,
+            self.registered_from.map(|v| user::Column::CreatedAt.gte(v)),
+            self.registered_to.map(|v| user::Column::CreatedAt.lte(v)),
+        );
+        range(
+            user::Column::LastActivityAt,
+            self.active_from
+                .map(|v| user::Column::LastActivityAt.gte(v)),
+            self.active_to.map(|v| user::Column::LastActivityAt.lte(v)),
+        );
+        range(
+            user::Column::TripCount,
+            self.trip_count_min.map(|v| user::Column::TripCount.gte(v)),
+            self.trip_count_max.map(|v| user::Column::TripCount.lte(v)),
+        );
+        for (along, bound) in ranges {
+            if along {
+                base = base.add(bound);
+            } else {
+                narrowing = narrowing.add(bound);
+                narrowed = true;
+            }
+        }
         for (field, text) in [
             (TextField::Email, &self.email),
             (TextField::FirstName, &self.first_name),
@@ -312,45 +354,25 @@ impl UserFilter {
             (TextField::Phone, &self.phone),
         ] {
             if let Some(text) = text {
-                add(Some(
-                    Condition::all().add(text_contains(backend, field, text)),
-                ));
+                narrowing = narrowing.add(text_contains(backend, field, text));
+                narrowed = true;
             }
         }
-        add(self
-            .registered_from
-            .and_then(|v| one(user::Column::CreatedAt.gte(v))));
-        add(self
-            .registered_to
-            .and_then(|v| one(user::Column::CreatedAt.lte(v))));
-        add(self
-            .active_from
-            .and_then(|v| one(user::Column::LastActivityAt.gte(v))));
-        add(self
-            .active_to
-            .and_then(|v| one(user::Column::LastActivityAt.lte(v))));
-        add(self.blocked.and_then(|v| one(user::Column::Blocked.eq(v))));
-        add(self
-            .trip_count_min
-            .and_then(|v| one(user::Column::TripCount.gte(v))));
-        add(self
-            .trip_count_max
-            .and_then(|v| one(user::Column::TripCount.lte(v))));
-        add(self.label_name.as_deref().and_then(|v| {
-            one(user::Column::AppLabelId.in_subquery(
-                Query::select()
-                    .column(app_label::Column::Id)
-                    .from(app_label::Entity)
-                    .and_where(app_label::Column::Name.eq(v))
-                    .to_owned(),
-            ))
-        }));
-        parts.into_iter().fold(
-            Condition::all()
-                .add(belongs)
-                .add(user::Column::DeletedAt.is_null()),
-            Condition::add,
-        )
+        if let Some(blocked) = self.blocked {
+            base = base.add(user::Column::Blocked.eq(blocked));
+        }
+        if let Some(name) = self.label_name.as_deref() {
+            base = base.add(
+                user::Column::AppLabelId.in_subquery(
+                    Query::select()
+                        .column(app_label::Column::Id)
+                        .from(app_label::Entity)
+                        .and_where(app_label::Column::Name.eq(name))
+                        .to_owned(),
+                ),
+            );
+        }
+        (base, narrowed.then_some(narrowing))
     }
 }
 
@@ -368,7 +390,6 @@ pub async fn list(
             has_more: false,
         });
     }
-    let select = user::Entity::find().filter(filter.condition(db.get_database_backend()));
     let sort = sort.map(|(by, dir)| {
         let column = match by {
             UserSort::RegisterAt => user::Column::CreatedAt,
@@ -377,7 +398,13 @@ pub async fn list(
         };
         (column, dir)
     });
-    Ok(keyset.fetch(db, select, user::Column::Id, sort).await?)
+    // Without a sort the list's order is the id's.
+    let sorted = sort.map_or(user::Column::Id, |(column, _)| column);
+    let (base, narrowing) = filter.conditions(db.get_database_backend(), Some(sorted));
+    let select = user::Entity::find().filter(base);
+    Ok(keyset
+        .fetch_narrowed(db, select, narrowing, user::Column::Id, sort)
+        .await?)
 }
 
 /// Users whose email contains `term` (without regard to case), the closest first (an exact

@@ -273,3 +273,96 @@ async fn open_alerts_and_maintenances_are_paged_newest_first() {
     expected.sort_by(|a, b| b.cmp(a));
     assert_eq!(got, expected);
 }
+
+/// Riders' lists under filters whose rows lie anywhere in the list's order (a counter's range,
+/// a part of a text: see `Keyset::fetch_narrowed`) page exactly as the unfiltered list filtered
+/// row by row, in every order: when the filter's rows are common at the list's start, spread
+/// thinly, bunched at its far end, few, or mostly in another network.
+#[tokio::test]
+async fn users_under_narrowing_filters_page_as_the_whole_list_filtered() {
+    use relais_store::entity::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let lyon = app.network("Lyon").await;
+    let paris = app.network("Paris").await;
+    let now = chrono::Utc::now();
+    for i in 0..700i64 {
+        // The oldest 300 ride a lot, and only one in 25 of them in Lyon; the others are Lyon's
+        // three times in four. One in 7 is at `spread.test`, one in 30 has `rare` in the
+        // address, one in 97 a phone with 777.
+        let domain = if i % 7 == 0 { "spread" } else { "plain" };
+        let rare = if i % 30 == 3 { "rare" } else { "" };
+        let phone = if i % 97 == 5 {
+            format!("+3361777{i:04}")
+        } else {
+            format!("+3361000{i:04}")
+        };
+        let created = relais_store::users::create(
+            &app.db,
+            relais_store::users::NewUser {
+                email: format!("r{i}{rare}@{domain}.test"),
+                phone: Some(phone),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let heavy = i < 300;
+        let network = if (heavy && i % 25 == 0) || (!heavy && i % 4 != 0) {
+            lyon
+        } else {
+            paris
+        };
+        relais_store::users::join_network(&app.db, created.id, network, now)
+            .await
+            .unwrap();
+        let trips = if heavy { 10 + i % 5 } else { i % 3 };
+        user::Entity::update_many()
+            .col_expr(user::Column::TripCount, Expr::value(trips))
+            .filter(user::Column::Id.eq(created.id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+    let base =
+        format!("/dashboard/users?networks={lyon}&currency=EUR&timezone=UTC&without_network=false");
+    let text = |row: &Value, field: &str, part: &str| {
+        row[field]
+            .as_str()
+            .is_some_and(|v| v.to_lowercase().contains(part))
+    };
+    type Keeps<'a> = &'a dyn Fn(&Value) -> bool;
+    let filters: [(&str, Keeps); 6] = [
+        ("trip_count_min=10", &|r| {
+            r["trip_count"].as_i64() >= Some(10)
+        }),
+        ("trip_count_max=0", &|r| r["trip_count"].as_i64() <= Some(0)),
+        ("email=spread", &|r| text(r, "email", "spread")),
+        ("email=rare", &|r| text(r, "email", "rare")),
+        ("phone_number=777", &|r| text(r, "phone", "777")),
+        ("email=plain&trip_count_min=10", &|r| {
+            text(r, "email", "plain") && r["trip_count"].as_i64() >= Some(10)
+        }),
+    ];
+    for order in [
+        "",
+        "&primary_key_dir=ASC",
+        "&sort_by=register_at",
+        "&sort_by=trip_count&sort_dir=ASC",
+        "&sort_by=last_activity&sort_dir=ASC&primary_key_dir=DESC",
+    ] {
+        let (all, _) = walk(&app, &admin, &format!("{base}{order}"), 500).await;
+        assert!(all.len() > 300, "{order}: the whole list");
+        for (filter, keeps) in &filters {
+            let expected: Vec<i64> =
+                ids(&all.iter().filter(|r| keeps(r)).cloned().collect::<Vec<_>>());
+            assert!(!expected.is_empty(), "{filter}: matches some");
+            for size in [10, 25] {
+                let (rows, _) = walk(&app, &admin, &format!("{base}{order}&{filter}"), size).await;
+                assert_eq!(ids(&rows), expected, "{filter}{order}, pages of {size}");
+            }
+        }
+    }
+}
