@@ -8,7 +8,7 @@
 
 use crate::access::{public, read, write};
 use crate::envelope::{Done, Envelope, done, ok};
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ValidJson, ValidPath, required_nullable};
 use crate::state::AppState;
 use axum::Json;
@@ -572,6 +572,16 @@ pub async fn put_app_label(
     ValidPath(path): ValidPath<AppLabelPath>,
     ValidJson(body): ValidJson<PutAppLabelRequest>,
 ) -> ApiResult<Json<Done>> {
+    // The label's SMS codes go through this provider: one "Get phone provider" lists.
+    if let Some(provider) = body.phone_sms_provider_id {
+        let providers = relais_store::messages::sms_providers(&state.db).await?;
+        if !providers.iter().any(|p| p.id == provider) {
+            return Err(ApiError::field(
+                "phone_sms_provider_id",
+                format!("no SMS provider {provider} (see GET /dashboard/phone/providers)"),
+            ));
+        }
+    }
     relais_store::app_labels::update(
         &state.db,
         path.app_label_id,

@@ -25,7 +25,7 @@ fn new_label(name: &str) -> Value {
 fn settings() -> Value {
     json!({
         "require_sms_validation": true,
-        "phone_sms_provider_id": 3,
+        "phone_sms_provider_id": 1,
         "require_terms_of_use": true,
         "auto_delete_users": false,
         "android_store_url": "https://play.google.com/store/apps/details?id=fr.velo",
@@ -288,7 +288,17 @@ async fn put_replaces_the_settings() {
     let read = app.get(&path).token(&admin).send().await;
     let read = read.ok();
     assert_eq!(read["require_sms_validation"], true);
-    assert_eq!(read["phone_sms_provider_id"], 3);
+    assert_eq!(read["phone_sms_provider_id"], 1);
+    // A provider "Get phone provider" does not list is refused, naming the field.
+    let mut unknown = settings();
+    unknown["phone_sms_provider_id"] = json!(999);
+    app.put(&path)
+        .token(&admin)
+        .json(unknown)
+        .send()
+        .await
+        .fails(422, -11)
+        .names("phone_sms_provider_id");
     assert_eq!(read["require_terms_of_use"], true);
     assert_eq!(read["saved_payment_method_is_optional"], true);
     assert_eq!(read["ios_store_url"], "https://apps.apple.com/app/id123");
