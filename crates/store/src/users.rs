@@ -354,8 +354,16 @@ impl UserFilter {
             (TextField::Phone, &self.phone),
         ] {
             if let Some(text) = text {
-                narrowing = narrowing.add(text_contains(backend, field, text));
-                narrowed = true;
+                let contains = text_contains(backend, field, text);
+                if backend == DbBackend::Sqlite {
+                    // SQLite reads the FTS5 sub-query whole for each step of a narrowed page
+                    // (the 40,000 rowids of `martin` in a million: 35 ms a page, against 9 ms
+                    // for its own plan, which walks the ids and stops at the page).
+                    base = base.add(contains);
+                } else {
+                    narrowing = narrowing.add(contains);
+                    narrowed = true;
+                }
             }
         }
         if let Some(blocked) = self.blocked {
