@@ -180,8 +180,8 @@ impl Keyset {
     /// 3. otherwise through the filter's own index, with the order kept off the indexes
     ///    (`COALESCE(column, column)`): the filter's next candidates, ids only, then the page
     ///    among them under the list's other filters (which a membership makes costly per row:
-    ///    the candidates are read by the thousand, not every one of them checked), until the
-    ///    page is full or the candidates run out.
+    ///    they are checked for a batch of candidates at a time, not for every match), until
+    ///    the page is full or the candidates run out.
     pub async fn fetch_narrowed<E, C>(
         &self,
         db: &DatabaseConnection,
@@ -259,17 +259,17 @@ impl Keyset {
         // list's order, read first, so that the planners see how narrow the window is (behind a
         // sub-query, PostgreSQL guesses a third of the table and reads the filter's index).
         let unfiltered = E::find();
+        // The primary keys of the whole table after the cursor.
+        let keys = || {
+            let keys = E::find().select_only().column(pk);
+            match &position {
+                Some(position) => keys.filter(position.clone()),
+                None => keys,
+            }
+        };
         let mut window = WINDOW_PAGES.saturating_mul(need);
         loop {
-            let mut nth = E::find().select_only().column(pk);
-            if let Some(position) = &position {
-                nth = nth.filter(position.clone());
-            }
-            if let Some((column, dir)) = sort {
-                nth = nth.order_by(column, dir.order());
-            }
-            let end: Option<i64> = nth
-                .order_by(pk, self.primary_key_dir.order())
+            let end: Option<i64> = ordered(keys(), false)
                 .offset(window - 1)
                 .limit(1)
                 .into_tuple()
@@ -305,10 +305,7 @@ impl Keyset {
         let mut batch = Ord::min(CANDIDATE_PAGES.saturating_mul(need), CANDIDATES_MAX);
         let mut last_candidate: Option<i64> = None;
         loop {
-            let mut candidates = E::find().select_only().column(pk).filter(narrowing.clone());
-            if let Some(position) = &position {
-                candidates = candidates.filter(position.clone());
-            }
+            let mut candidates = keys().filter(narrowing.clone());
             if let Some(last) = last_candidate {
                 candidates =
                     candidates.filter(after(&|| value_of(&unfiltered, last), &|| Expr::val(last)));

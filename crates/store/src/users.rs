@@ -301,7 +301,7 @@ impl UserFilter {
     fn conditions(
         &self,
         backend: DbBackend,
-        sorted: Option<user::Column>,
+        sorted: user::Column,
     ) -> (Condition, Option<Condition>) {
         let mut belongs = Condition::any().add(member_of(Some(&self.networks)));
         if self.without_network {
@@ -310,41 +310,30 @@ impl UserFilter {
         let mut base = Condition::all()
             .add(belongs)
             .add(user::Column::DeletedAt.is_null());
-        let mut narrowing = Condition::all();
-        let mut narrowed = false;
-        let sorted = sorted.map(|c| sea_orm::IdenStatic::as_str(&c));
-        let mut ranges: Vec<(bool, SimpleExpr)> = Vec::new();
-        let mut range = |column: user::Column, min: Option<SimpleExpr>, max: Option<SimpleExpr>| {
-            let along = Some(sea_orm::IdenStatic::as_str(&column)) == sorted;
-            ranges.extend([min, max].into_iter().flatten().map(|b| (along, b)));
-        };
-        range(
-            user::Column::Id,
-            self.id_min.map(|v| user::Column::Id.gte(v)),
-            self.id_max.map(|v| user::Column::Id.lte(v)),
-        );
-        range(
-            user::Column::CreatedAt,
-            self.registered_from.map(|v| user::Column::CreatedAt.gte(v)),
-            self.registered_to.map(|v| user::Column::CreatedAt.lte(v)),
-        );
-        range(
-            user::Column::LastActivityAt,
-            self.active_from
-                .map(|v| user::Column::LastActivityAt.gte(v)),
-            self.active_to.map(|v| user::Column::LastActivityAt.lte(v)),
-        );
-        range(
-            user::Column::TripCount,
-            self.trip_count_min.map(|v| user::Column::TripCount.gte(v)),
-            self.trip_count_max.map(|v| user::Column::TripCount.lte(v)),
-        );
-        for (along, bound) in ranges {
-            if along {
+        let mut narrowing: Vec<Condition> = Vec::new();
+        use user::Column::{CreatedAt, Id, LastActivityAt, TripCount};
+        let bounds = [
+            (Id, self.id_min.map(|v| Id.gte(v))),
+            (Id, self.id_max.map(|v| Id.lte(v))),
+            (CreatedAt, self.registered_from.map(|v| CreatedAt.gte(v))),
+            (CreatedAt, self.registered_to.map(|v| CreatedAt.lte(v))),
+            (
+                LastActivityAt,
+                self.active_from.map(|v| LastActivityAt.gte(v)),
+            ),
+            (
+                LastActivityAt,
+                self.active_to.map(|v| LastActivityAt.lte(v)),
+            ),
+            (TripCount, self.trip_count_min.map(|v| TripCount.gte(v))),
+            (TripCount, self.trip_count_max.map(|v| TripCount.lte(v))),
+        ];
+        for (column, bound) in bounds {
+            let Some(bound) = bound else { continue };
+            if sea_orm::IdenStatic::as_str(&column) == sea_orm::IdenStatic::as_str(&sorted) {
                 base = base.add(bound);
             } else {
-                narrowing = narrowing.add(bound);
-                narrowed = true;
+                narrowing.push(Condition::all().add(bound));
             }
         }
         for (field, text) in [
@@ -361,8 +350,7 @@ impl UserFilter {
                     // for its own plan, which walks the ids and stops at the page).
                     base = base.add(contains);
                 } else {
-                    narrowing = narrowing.add(contains);
-                    narrowed = true;
+                    narrowing.push(contains);
                 }
             }
         }
@@ -380,7 +368,9 @@ impl UserFilter {
                 ),
             );
         }
-        (base, narrowed.then_some(narrowing))
+        let narrowed = (!narrowing.is_empty())
+            .then(|| narrowing.into_iter().fold(Condition::all(), Condition::add));
+        (base, narrowed)
     }
 }
 
@@ -408,7 +398,7 @@ pub async fn list(
     });
     // Without a sort the list's order is the id's.
     let sorted = sort.map_or(user::Column::Id, |(column, _)| column);
-    let (base, narrowing) = filter.conditions(db.get_database_backend(), Some(sorted));
+    let (base, narrowing) = filter.conditions(db.get_database_backend(), sorted);
     let select = user::Entity::find().filter(base);
     Ok(keyset
         .fetch_narrowed(db, select, narrowing, user::Column::Id, sort)
