@@ -26,6 +26,8 @@ pub struct Context {
     pub ip: String,
     /// A member of `network_id` half-way through the users: the cursor of a deep page.
     pub middle_member: i64,
+    /// The user agents of the generated log that contain `Firefox`.
+    pub firefox_agents: Vec<i64>,
 }
 
 /// One statement of an endpoint's answer, with `?` placeholders.
@@ -251,24 +253,61 @@ pub fn all(context: &Context) -> Vec<Endpoint> {
         bare,
         memory: false,
     };
-    let user_agent = match context.backend {
-        Backend::Postgres => (
-            "LOWER(\"user_agent\") LIKE ? ESCAPE '\\'",
-            Value::from("%firefox%"),
-        ),
-        // Alone, the filter cuts the page inside the text index.
-        Backend::Sqlite => (
-            "\"access_logs\".\"id\" IN (SELECT \"rowid\" FROM \"access_logs_search\" \
-             WHERE \"access_logs_search\" MATCH ? ORDER BY \"rowid\" DESC LIMIT 101)",
-            Value::from("\"Firefox\""),
-        ),
+    // `access_logs::list`: the agents containing the text, then the page among the first rows
+    // of each, read from its `(user_agent_id, id)` range: merged on PostgreSQL, through an `IN`
+    // of their ids on SQLite.
+    let user_agent = {
+        let postgres = context.backend == Backend::Postgres;
+        let what = if postgres {
+            select::<access_log::Entity>()
+        } else {
+            "SELECT \"access_logs\".\"id\" FROM \"access_logs\"".to_owned()
+        };
+        let arms: Vec<String> = context
+            .firefox_agents
+            .iter()
+            .enumerate()
+            .map(|(i, agent)| {
+                let arm = format!(
+                    "SELECT {} FROM ({what} WHERE \"access_logs\".\"user_agent_id\" = {agent} \
+                     ORDER BY \"access_logs\".\"id\" DESC LIMIT {}) AS \"agent_{i}\"",
+                    if postgres { "*" } else { "\"id\"" },
+                    PAGE + 1
+                );
+                if postgres && i > 0 {
+                    format!("({arm})")
+                } else {
+                    arm
+                }
+            })
+            .collect();
+        let union = arms.join(" UNION ALL ");
+        let mut steps = vec![fixed(
+            "SELECT \"user_agents\".\"id\" FROM \"user_agents\" \
+             WHERE LOWER(\"user_agent\") LIKE ? ESCAPE '\\' \
+             ORDER BY \"user_agents\".\"id\" ASC LIMIT ?",
+            vec![Value::from("%firefox%"), Value::from(65i64)],
+        )];
+        if postgres {
+            steps.push(fixed(
+                format!("{union} ORDER BY \"id\" DESC LIMIT ?"),
+                vec![Value::from(PAGE as i64 + 1)],
+            ));
+        } else {
+            steps.extend(access_logs(
+                Some(&format!("\"access_logs\".\"id\" IN ({union})")),
+                Vec::new(),
+            ));
+        }
+        steps
     };
-    // SQLite walks the log newest first for a range of codes (`+` keeps it off the index).
+    // With the failed requests' index's predicate written out (`access_logs::list`).
     let http_code = match context.backend {
         Backend::Postgres => {
-            "\"access_logs\".\"http_code\" >= ? AND \"access_logs\".\"http_code\" <= ?"
+            "\"access_logs\".\"http_code\" >= ? AND \"http_code\" >= 400 \
+             AND \"access_logs\".\"http_code\" <= ?"
         }
-        Backend::Sqlite => "+\"http_code\" >= ? AND +\"http_code\" <= ?",
+        Backend::Sqlite => "+\"http_code\" >= ? AND \"http_code\" >= 400 AND +\"http_code\" <= ?",
     };
     let logs = format!("/dashboard/access-logs?page_size={PAGE}");
     let users_of = |without_network: bool, extra: &str| {
@@ -316,7 +355,7 @@ pub fn all(context: &Context) -> Vec<Endpoint> {
         list(
             "access-logs-user-agent",
             format!("{logs}&user_agent=Firefox"),
-            access_logs(Some(user_agent.0), vec![user_agent.1.clone()]),
+            user_agent,
         ),
         list(
             "access-logs-ip",

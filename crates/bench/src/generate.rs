@@ -854,6 +854,22 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     let started = Instant::now();
     let paths: Vec<String> = PATHS.iter().map(|p| lit(p)).collect();
     let agents: Vec<String> = USER_AGENTS.iter().map(|a| lit(a)).collect();
+    // Each agent once in `user_agents`, as the server's writer keeps them; the rows point at it.
+    let mut agent_ids = Vec::with_capacity(agents.len());
+    for agent in &agents {
+        db.execute_unprepared(&format!(
+            "INSERT INTO user_agents (user_agent) VALUES ({agent}) ON CONFLICT DO NOTHING"
+        ))
+        .await?;
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT id FROM user_agents WHERE user_agent = {agent}"),
+            ))
+            .await?
+            .context("the user agent just written")?;
+        agent_ids.push(row.try_get::<i64>("", "id")?.to_string());
+    }
     let users: Vec<String> = base.user_ids.iter().map(i64::to_string).collect();
     // The same addresses as `log_ip`.
     let ip = "'10.1.' || ((i / 7) % 40) || '.' || (i % 25)";
@@ -902,12 +918,13 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
         rows += write(
             db,
             &format!(
-                "{with}INSERT INTO access_logs (user_id, target_path, verb, user_agent, ip, \
-                 http_code, knot_code, duration_ms, created_at) \
-                 SELECT {user}, {path}, {verb}, {agent}, {ip}, {http}, {knot}, \
+                "{with}INSERT INTO access_logs (user_id, target_path, verb, user_agent, \
+                 user_agent_id, ip, http_code, knot_code, duration_ms, created_at) \
+                 SELECT {user}, {path}, {verb}, {agent}, {agent_id}, {ip}, {http}, {knot}, \
                  2 + (i * 37) % 120, {created_at} FROM {from}",
                 path = case_of(&format!("(i / 3) % {}", paths.len()), &paths),
                 agent = case_of(&format!("(i / 11) % {}", agents.len()), &agents),
+                agent_id = case_of(&format!("(i / 11) % {}", agents.len()), &agent_ids),
                 http = outcome(0),
                 knot = outcome(1),
             ),

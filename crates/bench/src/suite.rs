@@ -229,7 +229,21 @@ async fn discover(db: &relais_store::Db) -> anyhow::Result<Context> {
         .one(db)
         .await?
         .map_or(admin.id, |m| m.user_id);
+    // The agents the user-agent filter finds, as `access_logs::list` looks them up.
+    let firefox_agents: Vec<i64> = relais_store::entity::user_agent::Entity::find()
+        .filter(relais_store::entity::user_agent::Column::UserAgent.contains("Firefox"))
+        .order_by_asc(relais_store::entity::user_agent::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    anyhow::ensure!(
+        !firefox_agents.is_empty(),
+        "the access log has no Firefox agent"
+    );
     Ok(Context {
+        firefox_agents,
         middle_member,
         backend: match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => Backend::Postgres,

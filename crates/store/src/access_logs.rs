@@ -1,15 +1,19 @@
 //! The access log: one row per Dashboard request.
 
 use crate::entity::access_log;
+use crate::entity::user_agent;
 use crate::error::Result;
 use crate::pagination::{Keyset, PageOf};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::extension::sqlite::SqliteExpr;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IdenStatic,
-    QueryFilter, Set,
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, UnionType,
 };
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    IdenStatic, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set,
+};
+use std::collections::HashMap;
 
 /// One request, as recorded.
 #[derive(Debug, Clone)]
@@ -25,34 +29,89 @@ pub struct NewAccessLog {
     pub created_at: DateTime<Utc>,
 }
 
-/// Write `entries` in one INSERT.
-pub async fn record_many(db: &DatabaseConnection, entries: Vec<NewAccessLog>) -> Result<()> {
+/// The ids of the user agents a writer has met, so that a batch looks up only the new ones.
+#[derive(Debug, Default)]
+pub struct UserAgentIds(HashMap<String, i64>);
+
+/// Agents remembered at most; past it the writer starts again from none.
+const KNOWN_AGENTS: usize = 4096;
+
+/// Write `entries` in one INSERT, with their user agents' ids (adding the new agents first).
+pub async fn record_many(
+    db: &DatabaseConnection,
+    entries: Vec<NewAccessLog>,
+    agents: &mut UserAgentIds,
+) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
-    let rows = entries.into_iter().map(|entry| access_log::ActiveModel {
-        user_id: Set(entry.user_id),
-        target_path: Set(entry.target_path),
-        verb: Set(entry.verb),
-        user_agent: Set(entry.user_agent),
-        ip: Set(entry.ip),
-        http_code: Set(entry.http_code),
-        knot_code: Set(entry.knot_code),
-        duration_ms: Set(entry.duration_ms),
-        created_at: Set(entry.created_at),
-        ..Default::default()
-    });
-    // On PostgreSQL the batch commits without waiting for its WAL to reach the disk: readers
-    // of the log wait for the batch before them, and an fsync per batch made every list of
-    // the log take ~4 ms. A crash may lose the last batches, as it loses the queue anyway;
-    // the rows of every other table keep the server's synchronous commit.
+    // On PostgreSQL the batch commits without waiting for its WAL to reach the disk: an fsync
+    // per batch made every list of the log take ~4 ms. A crash may lose the last batches, as
+    // it loses the queue anyway; the rows of every other table keep the server's synchronous
+    // commit.
     let txn = crate::db::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF")
             .await?;
     }
+    let mut new: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.user_agent.as_deref())
+        .filter(|agent| !agents.0.contains_key(*agent))
+        .collect();
+    new.sort_unstable();
+    new.dedup();
+    let mut found = Vec::new();
+    if !new.is_empty() {
+        user_agent::Entity::insert_many(new.iter().map(|agent| user_agent::ActiveModel {
+            user_agent: Set((*agent).to_owned()),
+            ..Default::default()
+        }))
+        .on_conflict(
+            OnConflict::column(user_agent::Column::UserAgent)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        found = user_agent::Entity::find()
+            .filter(user_agent::Column::UserAgent.is_in(new.iter().copied()))
+            .all(&txn)
+            .await?;
+    }
+    let id_of = |agent: &str| {
+        agents.0.get(agent).copied().or_else(|| {
+            found
+                .iter()
+                .find(|known| known.user_agent == agent)
+                .map(|known| known.id)
+        })
+    };
+    let rows: Vec<_> = entries
+        .into_iter()
+        .map(|entry| access_log::ActiveModel {
+            user_id: Set(entry.user_id),
+            target_path: Set(entry.target_path),
+            verb: Set(entry.verb),
+            user_agent_id: Set(entry.user_agent.as_deref().and_then(id_of)),
+            user_agent: Set(entry.user_agent),
+            ip: Set(entry.ip),
+            http_code: Set(entry.http_code),
+            knot_code: Set(entry.knot_code),
+            duration_ms: Set(entry.duration_ms),
+            created_at: Set(entry.created_at),
+            ..Default::default()
+        })
+        .collect();
     access_log::Entity::insert_many(rows).exec(&txn).await?;
     txn.commit().await?;
+    // Remembered once committed: an agent of a batch rolled back may not exist.
+    if agents.0.len() + found.len() > KNOWN_AGENTS {
+        agents.0.clear();
+    }
+    agents
+        .0
+        .extend(found.into_iter().map(|known| (known.user_agent, known.id)));
     Ok(())
 }
 
@@ -74,6 +133,10 @@ pub struct AccessLogFilter {
     pub knot_code_min: Option<i32>,
     pub knot_code_max: Option<i32>,
 }
+
+/// The HTTP code from which a request failed, the predicate of the index of failed requests
+/// (migration `m20261205_000001_failed_requests`).
+const FAILED: i32 = 400;
 
 pub async fn list(
     db: &DatabaseConnection,
@@ -103,27 +166,28 @@ pub async fn list(
     if let Some(v) = &filter.verb {
         query = query.filter(C::Verb.eq(v.to_uppercase()));
     }
-    if let Some(v) = &filter.user_agent {
-        // Alone, the text filter can cut the page inside the text index itself.
-        let alone = AccessLogFilter {
-            user_agent: None,
-            ..filter.clone()
-        } == AccessLogFilter::default();
-        query = query.filter(user_agent_contains(backend, v, alone.then_some(keyset)));
-    }
     if let Some(v) = &filter.ip {
         query = query.filter(C::Ip.eq(v.as_str()));
     }
     // A range of codes covers many rows (`400..499`): SQLite would read them all through the
-    // `(code, id)` index and sort them for the page; walking the log newest first and keeping
-    // the rows in range reads about one page's worth instead. The unary `+` keeps SQLite off
-    // the code's index; PostgreSQL's planner weighs both ways itself.
+    // `(code, id)` index and sort them for the page; walking the log newest first (or its
+    // failed requests, below) and keeping the rows in range reads about one page's worth
+    // instead. The unary `+` keeps SQLite off the code's index; PostgreSQL's planner weighs
+    // both ways itself.
     let code = |column: C| match backend {
         DbBackend::Sqlite => Expr::cust(format!("+\"{}\"", column.as_str())),
         _ => Expr::col(column),
     };
     if let Some(v) = filter.http_code_min {
         query = query.filter(code(C::HttpCode).gte(v));
+        if v >= FAILED {
+            // The failed requests' own index, newest first: its predicate written out as a
+            // literal, the form in which both planners recognise it (not behind a parameter).
+            query = query.filter(Expr::cust(format!(
+                "\"{}\" >= {FAILED}",
+                C::HttpCode.as_str()
+            )));
+        }
     }
     if let Some(v) = filter.http_code_max {
         query = query.filter(code(C::HttpCode).lte(v));
@@ -134,59 +198,127 @@ pub async fn list(
     if let Some(v) = filter.knot_code_max {
         query = query.filter(code(C::KnotCode).lte(v));
     }
+    if let Some(text) = &filter.user_agent {
+        match agents_containing(db, text).await? {
+            Agents::None => {
+                return Ok(PageOf {
+                    items: Vec::new(),
+                    has_more: false,
+                });
+            }
+            // PostgreSQL merges the agents' ranges, each read lazily in the list's order (a
+            // Merge Append of their index scans: the page's rows and one more per agent).
+            // SQLite's compound selects sort each arm again; an `IN` over the agents' ids is
+            // walked in order instead, reading the page's rows only.
+            Agents::Few(ids) if backend == DbBackend::Postgres => {
+                let merged = rows_of_agents(&query, &ids, keyset, true)
+                    .order_by(Alias::new(C::Id.as_str()), keyset.primary_key_dir.order())
+                    .limit(keyset.page_size + 1)
+                    .to_owned();
+                let mut items = access_log::Model::find_by_statement(backend.build(&merged))
+                    .all(db)
+                    .await?;
+                let has_more = items.len() as u64 > keyset.page_size;
+                items.truncate(keyset.page_size as usize);
+                return Ok(PageOf { items, has_more });
+            }
+            Agents::Few(ids) => {
+                let rows = rows_of_agents(&query, &ids, keyset, false);
+                query = query.filter(Expr::col((access_log::Entity, C::Id)).in_subquery(rows));
+            }
+            Agents::Many(agents) => {
+                query = query.filter(C::UserAgentId.in_subquery(*agents));
+            }
+        }
+    }
     Ok(keyset.fetch(db, query, C::Id, None).await?)
 }
 
-/// User agents containing `text` without regard to case, through the text index of each
-/// backend: PostgreSQL's `pg_trgm` index on `lower(user_agent)`, SQLite's FTS5 trigram table
-/// (`access_logs_search`). Trigrams need three characters: a shorter text is looked for by
-/// scanning, on both. With `page` (the text is the only filter), SQLite's sub-query reads only
-/// the page's rows from the text index, newest first, rather than every match.
-fn user_agent_contains(
-    backend: DbBackend,
-    text: &str,
-    page: Option<&Keyset>,
-) -> sea_orm::Condition {
+/// Agents searched for one by one at most: past it, a text matches agents common enough
+/// that the log's rows are found by walking it.
+const MAX_AGENTS: u64 = 64;
+
+/// The agents a text of the user-agent filter matches.
+enum Agents {
+    None,
+    /// Their ids, up to [`MAX_AGENTS`].
+    Few(Vec<i64>),
+    /// More than [`MAX_AGENTS`]: the query of their ids.
+    Many(Box<SelectStatement>),
+}
+
+/// The user agents containing `text` without regard to case: through the trigram index of
+/// `user_agents` on PostgreSQL, by reading them on SQLite (a log has few).
+async fn agents_containing(db: &DatabaseConnection, text: &str) -> Result<Agents> {
+    use user_agent::Column as A;
+    let matching = user_agent::Entity::find()
+        .select_only()
+        .column(A::Id)
+        .filter(
+            Expr::expr(Func::lower(Expr::col(A::UserAgent))).like(crate::text::like(
+                "%",
+                &text.to_lowercase(),
+                "%",
+            )),
+        );
+    let ids: Vec<i64> = matching
+        .clone()
+        .order_by_asc(A::Id)
+        .limit(MAX_AGENTS + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(match ids.len() as u64 {
+        0 => Agents::None,
+        n if n <= MAX_AGENTS => Agents::Few(ids),
+        _ => Agents::Many(Box::new(matching.into_query())),
+    })
+}
+
+/// The page's candidates among the rows of `agents` (`whole`: the rows, else their ids): the
+/// first rows of each agent after the cursor under the list's filters, each read from the
+/// agent's `(user_agent_id, id)` range in the list's order, so that the page is among at most
+/// a page's worth per agent.
+fn rows_of_agents(
+    query: &Select<access_log::Entity>,
+    agents: &[i64],
+    keyset: &Keyset,
+    whole: bool,
+) -> SelectStatement {
     use access_log::Column as C;
-    let scan = || {
-        Expr::expr(Func::lower(Expr::col(C::UserAgent))).like(crate::text::like(
-            "%",
-            &text.to_lowercase(),
-            "%",
-        ))
-    };
-    let condition = match backend {
-        DbBackend::Sqlite if text.chars().count() >= 3 => {
-            // An FTS5 phrase: the text between double quotes, its own quotes doubled.
-            use sea_orm::sea_query::{Alias, Order, Query};
-            let phrase = format!("\"{}\"", text.replace('"', "\"\""));
-            let mut matches = Query::select()
-                .column(Alias::new("rowid"))
-                .from(Alias::new("access_logs_search"))
-                .and_where(Expr::col(Alias::new("access_logs_search")).matches(phrase))
-                .to_owned();
-            if let Some(page) = page {
-                let rowid = || Expr::col(Alias::new("rowid"));
-                let (order, after) = match page.primary_key_dir {
-                    crate::SortDir::Desc => {
-                        (Order::Desc, page.last_primary_key.map(|k| rowid().lt(k)))
-                    }
-                    crate::SortDir::Asc => {
-                        (Order::Asc, page.last_primary_key.map(|k| rowid().gt(k)))
-                    }
-                };
-                if let Some(after) = after {
-                    matches.and_where(after);
-                }
-                matches
-                    .order_by(Alias::new("rowid"), order)
-                    .limit(page.page_size + 1);
-            }
-            Expr::col((access_log::Entity, C::Id)).in_subquery(matches)
+    let need = keyset.page_size + 1;
+    let arm = |i: usize, agent: i64| {
+        let mut rows = query.clone().filter(C::UserAgentId.eq(agent));
+        if !whole {
+            rows = rows.select_only().column(C::Id);
         }
-        _ => scan(),
+        if let Some(last) = keyset.last_primary_key {
+            rows = rows.filter(match keyset.primary_key_dir {
+                crate::SortDir::Desc => C::Id.lt(last),
+                crate::SortDir::Asc => C::Id.gt(last),
+            });
+        }
+        let rows = rows
+            .order_by(C::Id, keyset.primary_key_dir.order())
+            .limit(need)
+            .into_query();
+        // Each agent's rows as a sub-query of its own: an arm of a compound select may not
+        // have its own ORDER BY and LIMIT on SQLite.
+        let mut arm = Query::select();
+        if whole {
+            arm.column(Asterisk);
+        } else {
+            arm.column(C::Id);
+        }
+        arm.from_subquery(rows, Alias::new(format!("agent_{i}")))
+            .to_owned()
     };
-    sea_orm::Condition::all().add(condition)
+    let mut arms = agents.iter().enumerate().map(|(i, &agent)| arm(i, agent));
+    let mut union = arms.next().expect("one agent at least");
+    for other in arms {
+        union.union(UnionType::All, other);
+    }
+    union
 }
 
 /// `text` as a GLOB pattern that matches it literally (`*`, `?` and `[` bracketed).

@@ -28,7 +28,7 @@ impl SortDir {
         }
     }
 
-    fn order(self) -> Order {
+    pub(crate) fn order(self) -> Order {
         match self {
             SortDir::Asc => Order::Asc,
             SortDir::Desc => Order::Desc,

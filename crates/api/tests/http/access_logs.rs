@@ -305,14 +305,18 @@ async fn the_log_is_written_in_batches_off_the_request_path_and_drops_are_counte
 
 #[tokio::test]
 async fn pages_filtered_on_the_user_agent_alone_follow_each_other() {
-    // Alone, the user-agent filter cuts the page inside the text index (SQLite): the rows of
-    // other agents between the matches must not shorten or shift a page.
+    // The page is merged from the ranges of each agent the text matches (two here, the
+    // second newer than the first): the rows of other agents between the matches must not
+    // shorten or shift a page, nor one agent's rows hide the other's.
     let app = TestApp::new().await;
     let (_, admin) = app.admin().await;
     for i in 0..25 {
         app.get("/dashboard/permissions?lang=en")
             .token(&admin)
-            .header("user-agent", "PageWalker/1.0 (relais tests)")
+            .header(
+                "user-agent",
+                &format!("PageWalker/{}.0 (relais tests)", 1 + i % 2),
+            )
             .send()
             .await
             .ok();
@@ -358,5 +362,52 @@ async fn pages_filtered_on_the_user_agent_alone_follow_each_other() {
         }
         sorted.dedup();
         assert_eq!(seen, sorted, "{dir}: in order, without repeats");
+        // With another filter, the same rows; with a text no agent has, none.
+        let reply = app
+            .get(&format!(
+                "/dashboard/access-logs?user_agent=WALKER/2&verb=get&page_size=50&primary_key_dir={dir}"
+            ))
+            .token(&admin)
+            .send()
+            .await;
+        assert_eq!(ids(reply.ok()).len(), 12, "{dir}: the second agent's rows");
+        let reply = app
+            .get("/dashboard/access-logs?user_agent=no-such-agent")
+            .token(&admin)
+            .send()
+            .await;
+        assert!(ids(reply.ok()).is_empty());
     }
+}
+
+#[tokio::test]
+async fn a_text_of_many_agents_pages_through_all_their_rows() {
+    // Past 64 matching agents the log is walked newest first under the agents' ids.
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    for i in 0..70 {
+        app.get("/dashboard/permissions?lang=en")
+            .token(&admin)
+            .header("user-agent", &format!("Crowd/{i}"))
+            .send()
+            .await
+            .ok();
+    }
+    app.access_log.flush().await;
+    let mut seen = Vec::new();
+    let mut path = "/dashboard/access-logs?user_agent=crowd/&page_size=25".to_owned();
+    loop {
+        let reply = app.get(&path).token(&admin).send().await;
+        let rows = ids(reply.ok());
+        seen.extend(rows.iter().copied());
+        if reply.body["page"]["has_more"] != true {
+            break;
+        }
+        path = format!(
+            "/dashboard/access-logs?user_agent=crowd/&page_size=25&last_primary_key={}",
+            rows.last().unwrap()
+        );
+    }
+    assert_eq!(seen.len(), 70);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first");
 }

@@ -11,6 +11,8 @@ pub struct Model {
     pub target_path: String,
     pub verb: String,
     pub user_agent: Option<String>,
+    /// The agent's row in `user_agents`, which the user-agent filter searches.
+    pub user_agent_id: Option<i64>,
     pub ip: Option<String>,
     pub http_code: i32,
     pub knot_code: i32,

@@ -46,6 +46,7 @@ pub mod stock;
 pub mod third_party;
 pub mod trip;
 pub mod user;
+pub mod user_agent;
 pub mod user_badge;
 pub mod user_code;
 pub mod user_device;

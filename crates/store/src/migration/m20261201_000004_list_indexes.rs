@@ -120,7 +120,9 @@ const INDEXES: &[super::IndexSpec] = &[
 /// Replaced by `idx_access_logs_user_id`, which also orders a user's rows by id.
 const REPLACED: (&str, &str) = ("idx_access_logs_user", "access_logs");
 
-const SQLITE_SEARCH: &[&str] = &[
+/// The FTS5 table of the user agents and its triggers are `SQLITE_SEARCH[1..]`: migration
+/// `m20261205_000002_user_agents` replaces them and puts them back on the way down.
+pub(super) const SQLITE_SEARCH: &[&str] = &[
     // The path prefix is matched with GLOB, which this (binary) index serves.
     "CREATE INDEX idx_access_logs_path ON access_logs (target_path)",
     "CREATE VIRTUAL TABLE access_logs_search USING fts5(user_agent, content='access_logs', \

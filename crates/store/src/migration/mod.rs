@@ -22,6 +22,8 @@ mod m20261203_000004_outbound_messages;
 mod m20261203_000005_user_search;
 mod m20261203_000006_sandbox_ledger;
 mod m20261204_000001_user_text_statistics;
+mod m20261205_000001_failed_requests;
+mod m20261205_000002_user_agents;
 
 pub struct Migrator;
 
@@ -98,6 +100,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_user_search::Migration),
             Box::new(m20261203_000006_sandbox_ledger::Migration),
             Box::new(m20261204_000001_user_text_statistics::Migration),
+            Box::new(m20261205_000001_failed_requests::Migration),
+            Box::new(m20261205_000002_user_agents::Migration),
         ]
     }
 }
