@@ -14,9 +14,8 @@
 //!
 //! The writer lingers after a batch's first row for more to come: under load a batch then holds
 //! a hundred rows, not the handful that arrived during the previous INSERT. Each commit costs
-//! the same whatever its size (its pages of the table and of each index, and on SQLite a new
-//! segment of the FTS5 text index, merged later), so fewer, fuller batches cost the database
-//! less for the same rows. A flush does not linger.
+//! the same whatever its size (its pages of the table and of each index), so fewer, fuller
+//! batches cost the database less for the same rows. A flush does not linger.
 
 use prometheus_client::metrics::counter::Counter;
 use relais_store::Db;

@@ -215,12 +215,10 @@ pub async fn list(
                     .order_by(Alias::new(C::Id.as_str()), keyset.primary_key_dir.order())
                     .limit(keyset.page_size + 1)
                     .to_owned();
-                let mut items = access_log::Model::find_by_statement(backend.build(&merged))
+                let items = access_log::Model::find_by_statement(backend.build(&merged))
                     .all(db)
                     .await?;
-                let has_more = items.len() as u64 > keyset.page_size;
-                items.truncate(keyset.page_size as usize);
-                return Ok(PageOf { items, has_more });
+                return Ok(PageOf::from_fetched(items, keyset.page_size));
             }
             Agents::Few(ids) => {
                 let rows = rows_of_agents(&query, &ids, keyset, false);

@@ -52,6 +52,14 @@ pub struct PageOf<T> {
 }
 
 impl<T> PageOf<T> {
+    /// The page of `items` read with one row more than `page_size`: that row, when there, says
+    /// that more follow.
+    pub fn from_fetched(mut items: Vec<T>, page_size: u64) -> Self {
+        let has_more = items.len() as u64 > page_size;
+        items.truncate(page_size as usize);
+        PageOf { items, has_more }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> PageOf<U> {
         PageOf {
             items: self.items.into_iter().map(f).collect(),
@@ -246,11 +254,7 @@ impl Keyset {
                 .order_by(by(pk), self.primary_key_dir.order())
                 .limit(need)
         };
-        let page = |mut items: Vec<E::Model>| {
-            let has_more = items.len() as u64 > self.page_size;
-            items.truncate(self.page_size as usize);
-            PageOf { items, has_more }
-        };
+        let page = |items: Vec<E::Model>| PageOf::from_fetched(items, self.page_size);
         let Some(narrowing) = narrowing else {
             return Ok(page(ordered(select, false).all(db).await?));
         };

@@ -59,15 +59,7 @@ impl MigrationTrait for Migration {
                 }
             }
             DbBackend::Postgres => {
-                // The access log's migration made the extension where it is available.
-                let available = db
-                    .query_one_raw(sea_orm::Statement::from_string(
-                        DbBackend::Postgres,
-                        "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'",
-                    ))
-                    .await?
-                    .is_some();
-                if available {
+                if super::has_trigrams(db).await? {
                     for statement in POSTGRES_UP {
                         db.execute_unprepared(statement).await?;
                     }

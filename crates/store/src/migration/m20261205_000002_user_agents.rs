@@ -31,7 +31,12 @@ enum AccessLogs {
     UserAgentId,
 }
 
-const BY_AGENT: &str = "idx_access_logs_user_agent_id";
+/// Each agent's rows in the list's order.
+const BY_AGENT: &[super::IndexSpec] = &[(
+    "idx_access_logs_user_agent_id",
+    "access_logs",
+    &["user_agent_id", "id"],
+)];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -65,10 +70,7 @@ impl MigrationTrait for Migration {
              WHERE user_agent IS NOT NULL",
         )
         .await?;
-        db.execute_unprepared(&format!(
-            "CREATE INDEX {BY_AGENT} ON access_logs (user_agent_id, id)"
-        ))
-        .await?;
+        super::create_indexes(manager, BY_AGENT).await?;
         match db.get_database_backend() {
             DbBackend::Sqlite => {
                 for statement in [
@@ -83,14 +85,7 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => {
                 db.execute_unprepared("DROP INDEX IF EXISTS idx_access_logs_user_agent_trgm")
                     .await?;
-                let trigrams = db
-                    .query_one_raw(sea_orm::Statement::from_string(
-                        DbBackend::Postgres,
-                        "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'",
-                    ))
-                    .await?
-                    .is_some();
-                if trigrams {
+                if super::has_trigrams(db).await? {
                     db.execute_unprepared(
                         "CREATE INDEX idx_user_agents_trgm \
                          ON user_agents USING gin (lower(user_agent) gin_trgm_ops)",
@@ -111,26 +106,16 @@ impl MigrationTrait for Migration {
                     db.execute_unprepared(statement).await?;
                 }
             }
-            DbBackend::Postgres => {
-                let trigrams = db
-                    .query_one_raw(sea_orm::Statement::from_string(
-                        DbBackend::Postgres,
-                        "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'",
-                    ))
-                    .await?
-                    .is_some();
-                if trigrams {
-                    db.execute_unprepared(
-                        "CREATE INDEX idx_access_logs_user_agent_trgm \
-                         ON access_logs USING gin (lower(user_agent) gin_trgm_ops)",
-                    )
-                    .await?;
-                }
+            DbBackend::Postgres if super::has_trigrams(db).await? => {
+                db.execute_unprepared(
+                    "CREATE INDEX idx_access_logs_user_agent_trgm \
+                     ON access_logs USING gin (lower(user_agent) gin_trgm_ops)",
+                )
+                .await?;
             }
             _ => {}
         }
-        db.execute_unprepared(&format!("DROP INDEX IF EXISTS {BY_AGENT}"))
-            .await?;
+        super::drop_indexes(manager, BY_AGENT).await?;
         manager
             .alter_table(
                 Table::alter()

@@ -49,6 +49,18 @@ async fn create_indexes(manager: &SchemaManager<'_>, indexes: &[IndexSpec]) -> R
     Ok(())
 }
 
+/// Whether PostgreSQL's `pg_trgm` extension is installed in the database (the access log's
+/// migration makes it where it is available); the trigram indexes are made only then.
+async fn has_trigrams(db: &impl sea_orm::ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'",
+        ))
+        .await?
+        .is_some())
+}
+
 /// Drop `indexes`, last first.
 async fn drop_indexes(manager: &SchemaManager<'_>, indexes: &[IndexSpec]) -> Result<(), DbErr> {
     for (name, table, _) in indexes.iter().rev() {
