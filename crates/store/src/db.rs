@@ -23,6 +23,12 @@ pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// longest list (500 and the one that tells whether there are more).
 const SQLITE_ROW_BUFFER: usize = 512;
 
+/// Prepared statements each SQLite connection keeps. A compiled statement holds its whole
+/// program in the process's memory (PostgreSQL keeps its plans in the server): at sqlx's 100
+/// per connection, the lists' many shapes (filters, sorts, cursors) kept 27 MiB more after
+/// the benchmark's runs (151 MiB against 124).
+const SQLITE_STATEMENT_CACHE: usize = 32;
+
 /// Connect to `url` (`sqlite://path?mode=rwc` or `postgres://...`). SQLite runs in WAL mode
 /// with foreign keys enforced and a busy timeout, so that readers never block the writer.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
@@ -53,6 +59,7 @@ pub async fn connect_with(
                 // channel; at its default of 50 a page of 101 rows stopped the reader twice
                 // to wait for the request's task, two thread switches per page.
                 .row_buffer_size(SQLITE_ROW_BUFFER)
+                .statement_cache_capacity(SQLITE_STATEMENT_CACHE)
         });
     }
     if url.starts_with("postgres") {
