@@ -74,6 +74,11 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// The release `relais` binary.
     pub relais: PathBuf,
+    /// A Python with `scripts/drf/requirements.txt` installed: the reference service is
+    /// measured on PostgreSQL when it is given (`BENCH_REFERENCE_PYTHON`).
+    pub reference_python: Option<PathBuf>,
+    /// The reference service's folder (`BENCH_REFERENCE_DIR`, default `scripts/drf`).
+    pub reference_dir: PathBuf,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -165,6 +170,10 @@ impl Settings {
                 .unwrap_or_else(|| out_dir.join("bench-data")),
             out_dir,
             relais,
+            reference_python: var("BENCH_REFERENCE_PYTHON").map(PathBuf::from),
+            reference_dir: PathBuf::from(
+                var("BENCH_REFERENCE_DIR").unwrap_or_else(|| "scripts/drf".into()),
+            ),
         })
     }
 

@@ -5,6 +5,7 @@
 use crate::args::{Backend, Settings, Sizes};
 use crate::endpoints::{self, Context};
 use crate::generate::{self, Generated, Phase};
+use crate::reference::{self, Reference};
 use crate::report::{Memory, Report, Row};
 use crate::server::{self, Place, Server};
 use crate::{bare, load, stats};
@@ -13,19 +14,29 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Run every backend; false when a run failed (its errors are in the report).
+/// Run every backend; false when a run failed (its errors are in the report). The targets are
+/// judged once every backend has run, since the reference service's figure (measured on
+/// PostgreSQL's dataset) sets the access log's target on both.
 pub async fn run(settings: &Settings) -> anyhow::Result<bool> {
     std::fs::create_dir_all(&settings.out_dir)?;
     std::fs::create_dir_all(&settings.data_dir)?;
-    let mut ok = true;
+    let mut reports = Vec::new();
     for &backend in &settings.backends {
         eprintln!("== {} ==", backend.name());
-        let report = run_backend(settings, backend).await?;
+        reports.push(run_backend(settings, backend).await?);
+    }
+    let reference = reports
+        .iter()
+        .find_map(|r| r.row(REFERENCE, 32))
+        .map(|r| r.requests_per_second);
+    let mut ok = true;
+    for mut report in reports {
+        report.judge(&endpoints::LISTS, &endpoints::USER_LISTS, reference);
         let text = report.markdown(settings);
         println!("{text}");
         let file = settings
             .out_dir
-            .join(format!("bench-{}.md", backend.name()));
+            .join(format!("bench-{}.md", report.backend.name()));
         std::fs::write(&file, &text).with_context(|| format!("cannot write {}", file.display()))?;
         eprintln!("report written to {}", file.display());
         ok &= report.rows.iter().all(|r| r.error.is_none())
@@ -33,6 +44,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<bool> {
     }
     Ok(ok)
 }
+
+/// The reference service's row in the report.
+const REFERENCE: &str = "reference-drf-access-logs";
 
 fn commit() -> String {
     std::process::Command::new("git")
@@ -60,7 +74,6 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
     let (place, generated, generated_logs) = prepare(settings, backend).await?;
     report.generated = generated;
     if settings.generate_only {
-        report.judge(&[], &[]);
         return Ok(report);
     }
 
@@ -73,15 +86,7 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
 
     for endpoint in list.iter().filter(|e| settings.wants(e.name)) {
         if endpoint.name.starts_with("access-logs") {
-            // Every /dashboard request of the bench adds an access-log row, the newest, which
-            // no filter matches: each access-log list starts from the generated log, so that
-            // the figures do not depend on what ran before (rows its own run adds stay).
-            let txn = relais_store::db::begin_write(&db).await?;
-            txn.execute_unprepared(&format!(
-                "DELETE FROM access_logs WHERE id > {generated_logs}"
-            ))
-            .await?;
-            txn.commit().await?;
+            clear_bench_logs(&db, generated_logs).await?;
         }
         let bare_p50 = if endpoint.bare.is_empty() {
             None
@@ -116,22 +121,7 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
                 load: stats::load_average(),
                 error,
             };
-            eprintln!(
-                "  {:<24} {:>3} conn. {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  bare {:>7} ms  load {}{}",
-                row.endpoint,
-                row.connections,
-                row.requests_per_second,
-                row.p50_ms,
-                row.p99_ms,
-                bare_p50
-                    .map(|b| format!("{b:.3}"))
-                    .unwrap_or_else(|| "–".into()),
-                row.load,
-                row.error
-                    .as_ref()
-                    .map(|e| format!("  FAILED: {e}"))
-                    .unwrap_or_default()
-            );
+            print_row(&row);
             report.rows.push(row);
         }
         if endpoint.memory {
@@ -148,8 +138,76 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
         }
     }
     server.stop();
-    report.judge(&endpoints::LISTS, &endpoints::USER_LISTS);
+    if backend == Backend::Postgres
+        && let Some(python) = &settings.reference_python
+        && settings.wants(REFERENCE)
+    {
+        // relais is stopped: the reference has the machine to itself, as relais had.
+        clear_bench_logs(&db, generated_logs).await?;
+        let log = place.data_dir.join("reference.log");
+        let reference =
+            Reference::start(python, &settings.reference_dir, &place.database_url, &log).await?;
+        eprintln!("the reference service listens on {}", reference.addr);
+        for &connections in &settings.connections {
+            let measured = load::run(
+                reference.addr,
+                reference::PATH,
+                Some(reference.token.as_str()),
+                connections,
+                settings.warmup,
+                settings.duration,
+            )
+            .await?;
+            let row = Row {
+                endpoint: REFERENCE.to_owned(),
+                path: format!("{} (Django REST Framework, scripts/drf)", reference::PATH),
+                connections,
+                requests_per_second: measured.requests_per_second(),
+                p50_ms: measured.quantile_ms(0.5),
+                p99_ms: measured.quantile_ms(0.99),
+                bare_p50_ms: None,
+                load: stats::load_average(),
+                error: load::no_errors(REFERENCE, &measured)
+                    .err()
+                    .map(|e| e.to_string()),
+            };
+            print_row(&row);
+            report.rows.push(row);
+        }
+    }
     Ok(report)
+}
+
+/// Every /dashboard request of the bench adds an access-log row, the newest, which no filter
+/// matches: each access-log list starts from the generated log, so that the figures do not
+/// depend on what ran before (rows its own run adds stay).
+async fn clear_bench_logs(db: &relais_store::Db, generated_logs: i64) -> anyhow::Result<()> {
+    let txn = relais_store::db::begin_write(db).await?;
+    txn.execute_unprepared(&format!(
+        "DELETE FROM access_logs WHERE id > {generated_logs}"
+    ))
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn print_row(row: &Row) {
+    eprintln!(
+        "  {:<24} {:>3} conn. {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  bare {:>7} ms  load {}{}",
+        row.endpoint,
+        row.connections,
+        row.requests_per_second,
+        row.p50_ms,
+        row.p99_ms,
+        row.bare_p50_ms
+            .map(|b| format!("{b:.3}"))
+            .unwrap_or_else(|| "–".into()),
+        row.load,
+        row.error
+            .as_ref()
+            .map(|e| format!("  FAILED: {e}"))
+            .unwrap_or_default()
+    );
 }
 
 /// The many-connection run of `endpoint` with the server's RSS sampled every 100 ms, then
