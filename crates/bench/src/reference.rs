@@ -3,7 +3,7 @@
 //! access-log table from the same PostgreSQL database, so that relais's figures are compared
 //! with it in the same run on the same machine, as the issue compares them.
 
-use crate::load;
+use crate::{load, server};
 use anyhow::{Context, bail};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -31,7 +31,7 @@ impl Reference {
         database_url: &str,
         log: &Path,
     ) -> anyhow::Result<Reference> {
-        let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let addr = server::free_port()?;
         let log_file = std::fs::File::create(log)?;
         let mut child = Command::new(python)
             .arg(dir.join("serve.py"))
@@ -87,10 +87,6 @@ impl Reference {
 impl Drop for Reference {
     fn drop(&mut self) {
         // gunicorn's master stops its workers on SIGTERM.
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
+        server::stop(&mut self.child);
     }
 }

@@ -107,22 +107,10 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
                 settings.duration,
             )
             .await?;
-            let error = load::no_errors(endpoint.name, &measured)
-                .err()
-                .map(|e| e.to_string());
-            let row = Row {
-                endpoint: endpoint.name.to_owned(),
-                path: endpoint.path.clone(),
-                connections,
-                requests_per_second: measured.requests_per_second(),
-                p50_ms: measured.quantile_ms(0.5),
-                p99_ms: measured.quantile_ms(0.99),
-                bare_p50_ms: bare_p50,
-                load: stats::load_average(),
-                error,
-            };
-            print_row(&row);
-            report.rows.push(row);
+            record(
+                &mut report,
+                measured_row(endpoint.name, endpoint.path.clone(), &measured, bare_p50),
+            );
         }
         if endpoint.memory {
             let memory = memory_run(settings, &server, endpoint).await?;
@@ -158,21 +146,8 @@ async fn run_backend(settings: &Settings, backend: Backend) -> anyhow::Result<Re
                 settings.duration,
             )
             .await?;
-            let row = Row {
-                endpoint: REFERENCE.to_owned(),
-                path: format!("{} (Django REST Framework, scripts/drf)", reference::PATH),
-                connections,
-                requests_per_second: measured.requests_per_second(),
-                p50_ms: measured.quantile_ms(0.5),
-                p99_ms: measured.quantile_ms(0.99),
-                bare_p50_ms: None,
-                load: stats::load_average(),
-                error: load::no_errors(REFERENCE, &measured)
-                    .err()
-                    .map(|e| e.to_string()),
-            };
-            print_row(&row);
-            report.rows.push(row);
+            let path = format!("{} (Django REST Framework, scripts/drf)", reference::PATH);
+            record(&mut report, measured_row(REFERENCE, path, &measured, None));
         }
     }
     Ok(report)
@@ -189,6 +164,34 @@ async fn clear_bench_logs(db: &relais_store::Db, generated_logs: i64) -> anyhow:
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The row of one run of `endpoint`, with the load average as it ends.
+fn measured_row(
+    endpoint: &str,
+    path: String,
+    measured: &load::Measured,
+    bare_p50_ms: Option<f64>,
+) -> Row {
+    Row {
+        endpoint: endpoint.to_owned(),
+        path,
+        connections: measured.connections,
+        requests_per_second: measured.requests_per_second(),
+        p50_ms: measured.quantile_ms(0.5),
+        p99_ms: measured.quantile_ms(0.99),
+        bare_p50_ms,
+        load: stats::load_average(),
+        error: load::no_errors(endpoint, measured)
+            .err()
+            .map(|e| e.to_string()),
+    }
+}
+
+/// Print the row as the run ends and keep it in the report.
+fn record(report: &mut Report, row: Row) {
+    print_row(&row);
+    report.rows.push(row);
 }
 
 fn print_row(row: &Row) {
