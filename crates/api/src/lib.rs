@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod haulers;
 pub mod input;
+pub mod jobs;
 pub mod multipart;
 pub mod net;
 pub mod openapi;
@@ -81,6 +82,7 @@ pub fn app(mut state: AppState) -> anyhow::Result<Router> {
         RuleTable::from_openapi(&serde_json::to_value(&api)?).map_err(anyhow::Error::msg)?;
     state.rules = Arc::new(rules);
     outbox::dispatch::start(state.clone());
+    jobs::start(state.clone());
     let body_limit = state.settings.body_limit;
     let limit = state.settings.request_timeout;
     let router = router

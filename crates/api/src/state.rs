@@ -76,6 +76,8 @@ pub struct AppState {
     pub transports: crate::outbox::dispatch::Transports,
     /// The payment provider riders' methods are saved with.
     pub payments: Arc<dyn relais_payments::PaymentProvider>,
+    /// The durable jobs' handlers and their worker's wake-up call.
+    pub jobs: crate::jobs::Jobs,
 }
 
 impl AppState {
@@ -122,6 +124,7 @@ impl AppState {
                 )
                 .expect("the sandbox secret is checked when the configuration is read"),
             ),
+            jobs: crate::jobs::Jobs::default(),
         }
     }
 
@@ -134,6 +137,12 @@ impl AppState {
     /// The same state, with this payment provider.
     pub fn with_payments(mut self, provider: Arc<dyn relais_payments::PaymentProvider>) -> Self {
         self.payments = provider;
+        self
+    }
+
+    /// The same state, with `handler` running the jobs of `kind`.
+    pub fn with_job(mut self, kind: &'static str, handler: crate::jobs::Handler) -> Self {
+        self.jobs = self.jobs.with(kind, handler);
         self
     }
 

@@ -331,10 +331,15 @@ impl IotLink {
         if !self.connected.load(Ordering::Relaxed) {
             return Ok(0);
         }
-        let pending = network_vehicles::pending_commands(&self.db, 200).await?;
+        // The claim holds each command for the ack's time: no other process publishes it
+        // meanwhile, and this one does not publish it again before its attempt is counted.
+        let lease = chrono::Duration::from_std(self.config.ack_timeout)
+            .unwrap_or(chrono::Duration::seconds(30));
+        let claimed =
+            network_vehicles::claim_commands(&self.db, chrono::Utc::now(), lease, 200).await?;
         let waiting: Vec<_> = {
             let in_flight = self.in_flight.lock().expect("in-flight");
-            pending
+            claimed
                 .into_iter()
                 .filter(|c| !in_flight.contains_key(&c.id))
                 .collect()
@@ -351,8 +356,11 @@ impl IotLink {
             .map(|v| (v.id, v.serial))
             .collect();
         let mut published = 0;
-        for command in waiting {
+        let mut unpublished = Vec::new();
+        let mut commands = waiting.into_iter();
+        for command in commands.by_ref() {
             let Some(serial) = serials.get(&command.vehicle_id) else {
+                unpublished.push(command.id);
                 continue;
             };
             let payload: serde_json::Value =
@@ -373,9 +381,14 @@ impl IotLink {
                     published += 1;
                 }
                 // The request queue is full: the rest waits for the next round.
-                Err(_) => break,
+                Err(_) => {
+                    unpublished.push(command.id);
+                    break;
+                }
             }
         }
+        unpublished.extend(commands.map(|c| c.id));
+        network_vehicles::release_commands(&self.db, &unpublished).await?;
         Ok(published)
     }
 

@@ -1,5 +1,5 @@
-//! `relais check`: the maintained counters recomputed from their rows and compared, and every
-//! wallet's balance from its movements.
+//! `relais check`: the maintained counters recomputed from their rows and compared, every
+//! wallet's balance from its movements, and the durable jobs given up after their attempts.
 
 use relais_store::Db;
 use relais_store::network_counters::{self, Counts};
@@ -26,8 +26,15 @@ pub async fn run(db: &Db, repair: bool) -> anyhow::Result<bool> {
     if wallets.is_empty() {
         println!("wallets: every balance is the sum of its movements");
     }
+    // A job out of attempts waits for someone to look at its last error; nothing retries it.
+    let given_up = relais_store::jobs::given_up(db).await?;
+    if given_up == 0 {
+        println!("jobs: none given up");
+    } else {
+        println!("jobs: {given_up} given up after their attempts (see their last_error)");
+    }
     let counters = counters(db, repair).await?;
-    Ok(counters && wallets.is_empty())
+    Ok(counters && wallets.is_empty() && given_up == 0)
 }
 
 async fn counters(db: &Db, repair: bool) -> anyhow::Result<bool> {

@@ -70,6 +70,8 @@ pub struct Config {
     /// API, and how many at once; past them the answer is 429.
     pub rider_requests_per_minute: std::num::NonZeroU32,
     pub rider_burst: std::num::NonZeroU32,
+    /// Durable jobs (the ride's timers, settlements, invoices) run at once by this process.
+    pub job_workers: std::num::NonZeroUsize,
 }
 
 /// Where and as whom to reach the Odoo ERP. `Debug` never shows the API key.
@@ -137,6 +139,7 @@ impl Default for Config {
             rates_url: relais_domain::rates::ECB_DAILY_URL.into(),
             rider_requests_per_minute: relais_api::ApiSettings::default().rider_requests_per_minute,
             rider_burst: relais_api::ApiSettings::default().rider_burst,
+            job_workers: std::num::NonZeroUsize::new(4).expect("not zero"),
         }
     }
 }
@@ -170,6 +173,7 @@ const KNOWN_KEYS: &[&str] = &[
     "rates_url",
     "rider_requests_per_minute",
     "rider_burst",
+    "job_workers",
 ];
 
 /// Flags that override the file and the environment; `None` leaves the setting alone.

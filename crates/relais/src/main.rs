@@ -373,6 +373,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if let Some(provider) = payments {
         state = state.with_payments(provider);
     }
+    state.jobs = state.jobs.with_workers(config.job_workers.get());
     if !config.rates_url.trim().is_empty() {
         state.rates.follow(config.rates_url.trim().to_owned());
     }

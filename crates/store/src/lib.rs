@@ -18,6 +18,7 @@ pub mod geofencing;
 pub mod grants;
 pub mod haulers;
 pub mod iot;
+pub mod jobs;
 pub mod maintenances;
 pub mod messages;
 pub mod migration;

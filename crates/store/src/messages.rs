@@ -48,20 +48,38 @@ pub async fn queue(
     .await?)
 }
 
-/// The queued messages due at `now`, oldest first, at most `limit`.
-pub async fn due(
-    db: &DatabaseConnection,
+/// Claim the queued messages due at `now`, oldest first, at most `limit`: each is put off by
+/// `lease` (the time to try it), so another dispatcher on the same database skips it, and a
+/// dispatcher that stops while sending leaves it due again once the lease is over.
+/// [`settle`] then records the attempt's real outcome.
+pub async fn claim(
+    db: &impl ConnectionTrait,
     now: DateTime<Utc>,
+    lease: chrono::Duration,
     limit: u64,
 ) -> Result<Vec<outbound_message::Model>> {
-    Ok(outbound_message::Entity::find()
-        .filter(outbound_message::Column::Status.eq(MessageStatus::Queued))
-        .filter(outbound_message::Column::NextAttemptAt.lte(now))
-        .order_by_asc(outbound_message::Column::NextAttemptAt)
-        .order_by_asc(outbound_message::Column::Id)
+    use sea_orm::sea_query::{LockBehavior, LockType, Query};
+    let due = Query::select()
+        .column(outbound_message::Column::Id)
+        .from(outbound_message::Entity)
+        .and_where(outbound_message::Column::Status.eq(MessageStatus::Queued))
+        .and_where(outbound_message::Column::NextAttemptAt.lte(now))
+        .order_by(outbound_message::Column::NextAttemptAt, sea_orm::Order::Asc)
+        .order_by(outbound_message::Column::Id, sea_orm::Order::Asc)
         .limit(limit)
-        .all(db)
-        .await?)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    let mut claimed = outbound_message::Entity::update_many()
+        .col_expr(
+            outbound_message::Column::NextAttemptAt,
+            Expr::value(Some(now + lease)),
+        )
+        .filter(outbound_message::Column::Id.in_subquery(due))
+        .exec_with_returning(db)
+        .await?;
+    // Oldest first (RETURNING promises no order).
+    claimed.sort_by_key(|m| m.id);
+    Ok(claimed)
 }
 
 /// How an attempt ended.

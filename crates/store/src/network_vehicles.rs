@@ -5,7 +5,7 @@
 //! Each change is written in one transaction with the commands it implies, so a setting is never
 //! stored without the vehicles being told (nor the other way round). Within that transaction,
 //! the pending commands it makes stale are marked `superseded`: a vehicle never receives old
-//! settings after new ones. The fleet work delivers the commands with [`pending_commands`],
+//! settings after new ones. The fleet work delivers the commands with [`claim_commands`],
 //! [`mark_delivered`] and [`mark_failed`].
 
 use crate::entity::{
@@ -439,6 +439,57 @@ pub async fn pending_commands(
         .await?)
 }
 
+/// Claim at most `limit` pending commands nobody holds, oldest first (deliver them in this
+/// order), for `lease`: the time their ack has to come. Another process on the same database
+/// skips them meanwhile, so a command is never published by two at once; once the lease is
+/// over a command not acknowledged is free again (its attempt is counted by
+/// [`mark_failed`]).
+pub async fn claim_commands(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: u64,
+) -> Result<Vec<command::Model>> {
+    use sea_orm::sea_query::{LockBehavior, LockType, Query};
+    let free = Query::select()
+        .column(command::Column::Id)
+        .from(command::Entity)
+        .and_where(command::Column::State.eq(PENDING))
+        .cond_where(
+            Condition::any()
+                .add(command::Column::LockedUntil.is_null())
+                .add(command::Column::LockedUntil.lt(now)),
+        )
+        .order_by(command::Column::Id, sea_orm::Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    let mut claimed = command::Entity::update_many()
+        .col_expr(command::Column::LockedUntil, Expr::value(Some(now + lease)))
+        .filter(command::Column::Id.in_subquery(free))
+        .exec_with_returning(db)
+        .await?;
+    claimed.sort_by_key(|c| c.id);
+    Ok(claimed)
+}
+
+/// Give claimed commands back at once (claimed but not published: the client's queue was
+/// full).
+pub async fn release_commands(db: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    command::Entity::update_many()
+        .col_expr(
+            command::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(command::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The commands of vehicle `vehicle_id`, oldest first, whatever their state.
 pub async fn vehicle_commands(
     db: &impl ConnectionTrait,
@@ -508,6 +559,7 @@ pub async fn mark_failed(
         state: Set(state.to_owned()),
         attempts: Set(attempts),
         last_error: Set(Some(error.to_owned())),
+        locked_until: Set(None),
         ..Default::default()
     }
     .update(db)

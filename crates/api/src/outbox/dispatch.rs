@@ -20,6 +20,9 @@ pub const ATTEMPTS: i32 = 5;
 const BATCH: u64 = 50;
 /// How long the dispatcher sleeps when nothing wakes it (retries fall due on their own).
 const IDLE: Duration = Duration::from_secs(15);
+/// How long a claimed message is kept from other dispatchers while it is tried: longer than
+/// any transport's own timeout.
+const LEASE: Span = Span::minutes(5);
 
 /// The transports of each channel; the defaults keep messages without sending them (mail may
 /// go to an outbox folder instead, which the server's configuration does by default).
@@ -50,9 +53,10 @@ fn backoff(attempts: i32) -> Span {
     Span::seconds(30 * 4_i64.pow(attempts.clamp(0, 6) as u32))
 }
 
-/// Send the messages due now, once; how many were tried.
+/// Send the messages due now, once; how many were tried. Each is claimed first, so several
+/// server processes on one database never send one message twice.
 pub async fn round(state: &AppState) -> usize {
-    let due = match relais_store::messages::due(&state.db, Utc::now(), BATCH).await {
+    let due = match relais_store::messages::claim(&state.db, Utc::now(), LEASE, BATCH).await {
         Ok(due) => due,
         Err(error) => {
             tracing::warn!(%error, "could not read the outbound messages");

@@ -127,6 +127,12 @@ impl TestApp {
     }
 
     pub async fn with_settings(settings: ApiSettings) -> TestApp {
+        Self::build(settings, |state| state).await
+    }
+
+    /// The application on a fresh database, its state changed by `change` before it starts
+    /// (one application per database: its background workers claim the work they find).
+    async fn build(settings: ApiSettings, change: impl FnOnce(AppState) -> AppState) -> TestApp {
         let (db, database) = match std::env::var("RELAIS_TEST_DATABASE_URL") {
             Ok(url) if url.starts_with("postgres") => {
                 let server = postgres_server(&url);
@@ -160,7 +166,7 @@ impl TestApp {
         };
         relais_store::db::migrate(&db).await.expect("migrations");
         let storage = Arc::new(object_store::memory::InMemory::new());
-        let state = AppState::new(db.clone(), storage, settings);
+        let state = change(AppState::new(db.clone(), storage, settings));
         let access_log = state.access_log.clone();
         let router = relais_api::app(state)
             .expect("app")
@@ -175,18 +181,7 @@ impl TestApp {
 
     /// A fresh application whose state is changed by `change` (transports, payment provider).
     pub async fn with_state(change: impl FnOnce(AppState) -> AppState) -> TestApp {
-        let mut app = Self::new().await;
-        let storage = Arc::new(object_store::memory::InMemory::new());
-        let state = change(AppState::new(
-            app.db.clone(),
-            storage,
-            ApiSettings::default(),
-        ));
-        app.access_log = state.access_log.clone();
-        app.router = relais_api::app(state)
-            .expect("app")
-            .layer(MockConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000))));
-        app
+        Self::build(ApiSettings::default(), change).await
     }
 
     /// The text of the last message of `template` queued for `user` (a test reads the codes
@@ -207,14 +202,7 @@ impl TestApp {
 
     /// A fresh application whose third parties come from `erp`.
     pub async fn with_erp(erp: Arc<dyn relais_erp::Erp>) -> TestApp {
-        let mut app = Self::new().await;
-        let storage = Arc::new(object_store::memory::InMemory::new());
-        let state = AppState::new(app.db.clone(), storage, ApiSettings::default()).with_erp(erp);
-        app.access_log = state.access_log.clone();
-        app.router = relais_api::app(state)
-            .expect("app")
-            .layer(MockConnectInfo(SocketAddr::from(([203, 0, 113, 7], 40000))));
-        app
+        Self::with_state(|state| state.with_erp(erp)).await
     }
 
     /// From now on, record the statements the application runs for requests (those of
@@ -891,9 +879,11 @@ impl Recorded {
             .iter()
             .map(|s| s.sql.clone())
             .filter(|sql| {
-                !["access_logs", "api_tokens", "security_epoch"]
+                // The background workers' polls: the job worker's and the dispatcher's claims.
+                !["access_logs", "api_tokens", "security_epoch", "\"jobs\""]
                     .iter()
                     .any(|t| sql.contains(t))
+                    && !sql.starts_with(r#"UPDATE "outbound_messages" SET "next_attempt_at""#)
             })
             .collect()
     }

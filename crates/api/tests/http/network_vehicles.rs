@@ -1003,3 +1003,73 @@ async fn the_outbox_hands_pending_commands_out_and_records_deliveries() {
 
     assert!(outbox::mark_delivered(&app.db, 999_999).await.is_err());
 }
+
+#[tokio::test]
+async fn a_claimed_command_is_handed_to_no_other_claim_until_its_lease_ends() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.admin().await;
+    let paris = app.network("Paris").await;
+    let bike = model(&app, "Relais City Bike").await;
+    for serial in ["B1", "B2", "B3"] {
+        vehicle(&app, serial, paris, bike, true).await;
+    }
+    put_form(&app, &admin, &speeds_path(paris), &SPEEDS)
+        .await
+        .ok();
+    put_form(
+        &app,
+        &admin,
+        &settings_path(paris, bike),
+        &[("auto_light", "true"), ("speed_mode", "")],
+    )
+    .await
+    .ok();
+    let pending: Vec<i64> = outbox::pending_commands(&app.db, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(pending.len(), 6);
+    let now = chrono::Utc::now();
+    let lease = chrono::Duration::seconds(30);
+    let ids = |commands: Vec<relais_store::entity::vehicle_command::Model>| -> Vec<i64> {
+        commands.iter().map(|c| c.id).collect()
+    };
+
+    // Oldest first; what one claim holds, the next does not get.
+    let first = ids(outbox::claim_commands(&app.db, now, lease, 4)
+        .await
+        .unwrap());
+    assert_eq!(first, pending[..4]);
+    let second = ids(outbox::claim_commands(&app.db, now, lease, 10)
+        .await
+        .unwrap());
+    assert_eq!(second, pending[4..]);
+    assert!(
+        outbox::claim_commands(&app.db, now, lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Given back unpublished, or its attempt counted as failed: free at once.
+    outbox::release_commands(&app.db, &[first[1]])
+        .await
+        .unwrap();
+    outbox::mark_failed(&app.db, first[2], "no ack in time")
+        .await
+        .unwrap();
+    let again = ids(outbox::claim_commands(&app.db, now, lease, 10)
+        .await
+        .unwrap());
+    assert_eq!(again, [first[1], first[2]]);
+
+    // Delivered ones are never handed out again; the others once their lease is over.
+    outbox::mark_delivered(&app.db, first[0]).await.unwrap();
+    let later = now + chrono::Duration::seconds(31);
+    let after = ids(outbox::claim_commands(&app.db, later, lease, 10)
+        .await
+        .unwrap());
+    assert_eq!(after, pending[1..]);
+}

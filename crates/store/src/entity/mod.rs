@@ -17,6 +17,7 @@ pub mod fleet_alert;
 pub mod hauler;
 pub mod hauler_connection;
 pub mod hauler_user;
+pub mod job;
 pub mod maintenance;
 pub mod maintenance_type;
 pub mod network;

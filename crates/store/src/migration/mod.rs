@@ -24,6 +24,7 @@ mod m20261203_000006_sandbox_ledger;
 mod m20261204_000001_user_text_statistics;
 mod m20261205_000001_failed_requests;
 mod m20261205_000002_user_agents;
+mod m20261206_000001_jobs;
 
 pub struct Migrator;
 
@@ -114,6 +115,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_user_text_statistics::Migration),
             Box::new(m20261205_000001_failed_requests::Migration),
             Box::new(m20261205_000002_user_agents::Migration),
+            Box::new(m20261206_000001_jobs::Migration),
         ]
     }
 }
