@@ -341,6 +341,69 @@ impl Scope {
     }
 }
 
+/// Whether an email matches an access rule's `email_pattern`, as PostgreSQL's `ILIKE` would:
+/// `%` is any run of characters (none included), `_` exactly one character, `\` makes the next
+/// character literal (a trailing `\` is itself), anything else is literal, without regard to
+/// case. The pattern must cover the whole email; an empty pattern matches only an empty email.
+///
+/// Greedy two-pointer matching (backtracking only to the last `%`): O(pattern × email) at worst,
+/// never exponential, whatever a rule contains.
+pub fn email_matches(pattern: &str, email: &str) -> bool {
+    let pattern = like_tokens(&pattern.to_lowercase());
+    let email: Vec<char> = email.to_lowercase().chars().collect();
+    let (mut p, mut e) = (0, 0);
+    // After a `%`: the pattern position following it and the email position it was tried at.
+    let mut star: Option<(usize, usize)> = None;
+    while e < email.len() {
+        match pattern.get(p) {
+            Some(LikeToken::Any) => {
+                star = Some((p + 1, e));
+                p += 1;
+            }
+            Some(LikeToken::One) => (p, e) = (p + 1, e + 1),
+            Some(LikeToken::Char(c)) if *c == email[e] => (p, e) = (p + 1, e + 1),
+            _ => match star {
+                // Let the last `%` take one more character and try again from there.
+                Some((after, tried)) => {
+                    star = Some((after, tried + 1));
+                    (p, e) = (after, tried + 1);
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|t| *t == LikeToken::Any)
+}
+
+/// One element of a LIKE pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LikeToken {
+    /// `%`: any run of characters.
+    Any,
+    /// `_`: one character.
+    One,
+    /// A literal character.
+    Char(char),
+}
+
+/// The tokens of a LIKE pattern, consecutive `%` merged (they match the same).
+fn like_tokens(pattern: &str) -> Vec<LikeToken> {
+    let mut tokens = Vec::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        let token = match c {
+            '%' => LikeToken::Any,
+            '_' => LikeToken::One,
+            '\\' => LikeToken::Char(chars.next().unwrap_or('\\')),
+            other => LikeToken::Char(other),
+        };
+        if !(token == LikeToken::Any && tokens.last() == Some(&LikeToken::Any)) {
+            tokens.push(token);
+        }
+    }
+    tokens
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,5 +559,70 @@ mod tests {
             networks: [3].into(),
             ..Default::default()
         }));
+    }
+
+    #[test]
+    fn email_patterns_follow_like() {
+        for (pattern, email, expected) in [
+            ("%@relais.org", "ana@relais.org", true),
+            ("%@relais.org", "ana@relais.org.evil.com", false),
+            ("%@relais.org", "@relais.org", true),
+            ("ana@relais.org", "ana@relais.org", true),
+            ("ana@relais.org", "anna@relais.org", false),
+            ("an_@relais.org", "ana@relais.org", true),
+            ("an_@relais.org", "an@relais.org", false),
+            ("an_@relais.org", "anna@relais.org", false),
+            ("%", "", true),
+            ("%", "anything@at.all", true),
+            ("_", "", false),
+            ("", "", true),
+            ("", "a@b.c", false),
+            ("%%%", "a@b.c", true),
+            ("a%b%c", "abc", true),
+            ("a%b%c", "aXbYc", true),
+            ("a%b%c", "aXbY", false),
+            ("%student%", "jo.student.42@univ.fr", true),
+            ("%.edu", "x@y.edu", true),
+            ("%.edu", "x@yedu", false),
+            // Literal regular-expression characters and escapes.
+            ("a+b@x.org", "a+b@x.org", true),
+            ("a+b@x.org", "aab@x.org", false),
+            ("(a)|[b]*?{c}#@x.org", "(a)|[b]*?{c}#@x.org", true),
+            (r"100\%@x.org", "100%@x.org", true),
+            (r"100\%@x.org", "1000@x.org", false),
+            (r"a\_b@x.org", "a_b@x.org", true),
+            (r"a\_b@x.org", "axb@x.org", false),
+            (r"a\\b@x.org", r"a\b@x.org", true),
+            (r"trailing\", r"trailing\", true),
+        ] {
+            assert_eq!(
+                email_matches(pattern, email),
+                expected,
+                "{pattern:?} ~ {email:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn email_patterns_ignore_case_and_count_characters() {
+        assert!(email_matches("%@RELAIS.org", "Ana@Relais.ORG"));
+        assert!(email_matches("ÉLODIE@%", "élodie@relais.org"));
+        // `_` is one character, not one byte.
+        assert!(email_matches("_lodie@relais.org", "élodie@relais.org"));
+        assert!(!email_matches("__lodie@relais.org", "élodie@relais.org"));
+    }
+
+    #[test]
+    fn pathological_patterns_stay_fast() {
+        // Exponential for a naive backtracking matcher; quadratic at worst here.
+        let pattern = format!("{}b", "%a".repeat(40));
+        let email = "a".repeat(20_000);
+        let started = std::time::Instant::now();
+        assert!(!email_matches(&pattern, &email));
+        assert!(email_matches(&pattern, &format!("{email}b")));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let underscores = "_".repeat(5_000);
+        assert!(email_matches(&format!("%{underscores}%"), &email));
+        assert!(!email_matches(&underscores, &email));
     }
 }

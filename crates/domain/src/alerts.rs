@@ -2,10 +2,7 @@
 //! kinds of notification a network sends about them. The strings are the seed's; they are what
 //! the API reads and writes and what the database stores (`as_str` / `FromStr`).
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
-use utoipa::ToSchema;
 
 /// A string value that is not one of an enumeration's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,10 +12,13 @@ pub struct UnknownValue {
     pub value: String,
 }
 
+/// An enumeration of fixed strings: serde, OpenAPI, `ALL`, `as_str`, `FromStr` and `Display`
+/// from one list, so the stored, sent and documented spellings cannot drift apart. Paths are
+/// absolute: other modules of the crate use it too (`crate::alerts::string_enum`).
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident, $kind:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] #[schema(rename = $text)] $variant,)*
         }
@@ -33,24 +33,25 @@ macro_rules! string_enum {
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownValue;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::alerts::UnknownValue;
 
-            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+            fn from_str(s: &str) -> Result<Self, $crate::alerts::UnknownValue> {
                 match s {
                     $($text => Ok($name::$variant),)*
-                    other => Err(UnknownValue { kind: $kind, value: other.to_owned() }),
+                    other => Err($crate::alerts::UnknownValue { kind: $kind, value: other.to_owned() }),
                 }
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
     };
 }
+pub(crate) use string_enum;
 
 string_enum! {
     /// The type of a notification a network sends.

@@ -38,6 +38,10 @@
 //!   tolerance is the caller's (a setting), not a constant here.
 //! - **Queries take `geo::Point`** (x = longitude, y = latitude); serialisable outputs use
 //!   [`Position`] arrays like the input.
+//!
+//! The stored form of a trip's route is in [`route`].
+
+pub mod route;
 
 use geo::{
     Area, BoundingRect, Centroid, Coord, CoordinatePosition, Distance, GeodesicArea, Haversine,
@@ -640,6 +644,12 @@ impl<Id> Zones<Id> {
     }
 }
 
+/// Great-circle distance in metres between two points (x = longitude, y = latitude), on the
+/// sphere of the earth's mean radius: what a trip's distance adds up segment by segment.
+pub fn haversine_m(a: Point<f64>, b: Point<f64>) -> f64 {
+    Haversine.distance(a, b)
+}
+
 /// Round to [`COORDINATE_DECIMALS`]; the quotient of an exact integer by 1e7 is the double
 /// nearest the decimal, which is what a JSON parser reads back.
 fn round_coordinate(value: f64) -> f64 {
@@ -1226,6 +1236,19 @@ mod tests {
         );
         assert!(!square.contains(pt(4.8320, 45.7564)), "just south");
         assert_eq!(square.distance_m(pt(4.8320, 45.7565)), 0.0);
+    }
+
+    #[test]
+    fn haversine_between_points_is_in_metres() {
+        // One degree along a meridian: the mean radius (6 371 008.8 m) times pi / 180.
+        let degree = haversine_m(pt(4.83, 45.0), pt(4.83, 46.0));
+        assert!((degree - 111_195.08).abs() < 0.01, "{degree}");
+        assert_eq!(haversine_m(pt(4.83, 45.75), pt(4.83, 45.75)), 0.0);
+        // Bellecour to Part-Dieu, Lyon: about 2.2 km, either way.
+        let (bellecour, part_dieu) = (pt(4.8320, 45.7578), pt(4.8590, 45.7606));
+        let there = haversine_m(bellecour, part_dieu);
+        assert!((2_000.0..2_300.0).contains(&there), "{there}");
+        assert!((there - haversine_m(part_dieu, bellecour)).abs() < 1e-9);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The relais domain: permissions, access scopes, credentials, reference data, geometry,
-//! pricing, currency conversion at the ECB's reference rates, and the rules that do not depend
-//! on HTTP or on the database. Everything here is pure and unit-tested.
+//! pricing, the ride's rules, currency conversion at the ECB's reference rates, and the rules
+//! that do not depend on HTTP or on the database. Everything here is pure and unit-tested.
 
 pub mod access;
 pub mod alerts;
@@ -13,6 +13,7 @@ pub mod permission;
 pub mod pricing;
 pub mod rates;
 pub mod reference;
+pub mod ride;
 
 pub use access::{Grant, Object, Owner, Scope, UnitScope};
 pub use permission::Permission;

@@ -38,6 +38,8 @@
 //! 5. **Time with no rule in force** is free: it is priced 0 and reported in the breakdown
 //!    (lines without a rule, and [`TripPrice::uncovered_seconds`]). A trip starting in such time
 //!    pays no unlock price and no free-floating lock price, and has no included time.
+//! 6. **Balancing discount.** [`price_trip`] gives none; `ride::adjust` adds it afterwards as a
+//!    negative last line, capped at the price (see [`crate::ride::adjust`]).
 //!
 //! **Time.** Instants are taken to the whole second (fractions of a second are dropped). The
 //! billed time is the real elapsed time: the trip is walked in UTC and each instant is mapped
@@ -469,6 +471,8 @@ pub enum LineKind {
     OnHold,
     /// The free-floating lock price.
     FreefloatLock,
+    /// The balancing discount of the trip's route (negative), added by `ride::adjust`.
+    BalancingDiscount,
 }
 
 /// One line of a trip price: a fixed price, or a stretch of time priced by one rule.
@@ -503,7 +507,11 @@ pub struct TripPrice {
     pub on_hold_amount: Decimal,
     /// Free-floating lock price (0 when the trip ends in a station).
     pub freefloat_lock: Decimal,
-    /// Sum of the four amounts, and of the line amounts.
+    /// Balancing discount, zero or negative (set by `ride::adjust`; 0 when a stored breakdown
+    /// lacks it).
+    #[serde(default)]
+    pub balancing_discount: Decimal,
+    /// Sum of the five amounts above, and of the line amounts; never negative.
     pub total: Decimal,
     /// Index of the rule in force at the trip start, which set unlock, included time and lock.
     pub start_rule: Option<usize>,
@@ -653,6 +661,7 @@ pub fn price_trip(
         use_amount,
         on_hold_amount,
         freefloat_lock,
+        balancing_discount: round(Decimal::ZERO),
         total,
         start_rule,
         duration_seconds: (end - start) as u64,
@@ -935,7 +944,11 @@ mod tests {
         let lines: Decimal = price.lines.iter().map(|l| l.amount).sum();
         assert_eq!(lines, price.total);
         assert_eq!(
-            price.unlock + price.use_amount + price.on_hold_amount + price.freefloat_lock,
+            price.unlock
+                + price.use_amount
+                + price.on_hold_amount
+                + price.freefloat_lock
+                + price.balancing_discount,
             price.total
         );
     }
