@@ -10,7 +10,7 @@
 //! table of slots (`bench_slots`: the n-th vehicle or cluster of the k-th network) dropped at
 //! the end, and spell their enums as the code stores them (`relais_domain::alerts`). Times are
 //! written as each backend stores them: `timestamptz` on PostgreSQL, RFC 3339 text on SQLite
-//! (what sqlx writes). No money is generated: trips carry none in this schema.
+//! (what sqlx writes). No money is generated yet: trips are left unpriced.
 //!
 //! The bulk tables (users, memberships, trips, fleet alerts, access log) lose their secondary indexes and triggers
 //! for the insert and get them back from their own DDL after it, each index built once (the
@@ -589,7 +589,9 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
     // When trip `i` begins and ends, in seconds before now.
     let trips = sizes.trips;
     let trip_begins = format!("(({trips} - i) * {TRIP_SPAN_SECS}) / {trips}");
-    let trip_ends = format!("{trip_begins} - 300 - (i * 37) % 2400");
+    // 5 to 45 minutes, in seconds.
+    let trip_duration = "(300 + (i * 37) % 2400)";
+    let trip_ends = format!("{trip_begins} - {trip_duration}");
 
     // Each rider's trips, counted from the same formulas before any row is written: the
     // riders are inserted with their counters (as the trip engine keeps them) and the trips
@@ -768,9 +770,11 @@ pub async fn grow(db: &Db, sizes: &Sizes) -> anyhow::Result<Generated> {
             db,
             &format!(
                 "{with}INSERT INTO trips (network_id, vehicle_id, user_id, start_cluster_id, \
-                 end_cluster_id, started_at, ended_at) \
+                 end_cluster_id, started_at, ended_at, requested_at, state, duration, \
+                 distance) \
                  SELECT v.network_id, v.id, {rider_of_trip}, c1.id, c2.id, {started_at}, \
-                 {ended_at} \
+                 {ended_at}, {started_at}, 'finished', {trip_duration}, \
+                 {trip_duration} * (3 + i % 3) \
                  FROM {from} \
                  JOIN bench_slots v ON v.kind = 1 AND v.network_slot = {network_slot} \
                  AND v.n = (i / {k}) % ({vcount}) \

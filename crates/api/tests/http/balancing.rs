@@ -26,15 +26,17 @@ async fn cluster(app: &TestApp, network: i64, name: &str, decommissioned: bool) 
 /// A trip of `network` from `start` to `end` lasting `seconds` (unfinished when `None`).
 async fn trip(app: &TestApp, network: i64, start: i64, end: i64, seconds: Option<i64>) {
     let started: DateTime<Utc> = "2026-11-02T08:00:00Z".parse().unwrap();
-    relais_store::entity::trip::ActiveModel {
-        network_id: Set(network),
-        start_cluster_id: Set(Some(start)),
-        end_cluster_id: Set(seconds.map(|_| end)),
-        started_at: Set(started),
-        ended_at: Set(seconds.map(|s| started + Duration::seconds(s))),
-        ..Default::default()
-    }
-    .insert(&app.db)
+    relais_store::trips::record(
+        &app.db,
+        relais_store::trips::NewTrip {
+            network_id: network,
+            start_cluster_id: Some(start),
+            end_cluster_id: seconds.map(|_| end),
+            started_at: started,
+            ended_at: seconds.map(|s| started + Duration::seconds(s)),
+            ..Default::default()
+        },
+    )
     .await
     .expect("trip");
 }

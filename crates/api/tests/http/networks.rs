@@ -122,6 +122,7 @@ async fn a_network_is_created_shown_and_listed_with_indicators() {
                 end_cluster_id: None,
                 started_at: chrono::Utc::now(),
                 ended_at: None,
+                ..Default::default()
             },
         )
         .await

@@ -465,14 +465,16 @@ async fn detail_statistic_maintenances_and_alerts() {
 
     let now = Utc::now();
     for (start, minutes) in [(3, Some(10)), (2, Some(20)), (1, None)] {
-        relais_store::entity::trip::ActiveModel {
-            network_id: Set(lyon),
-            vehicle_id: Set(Some(id)),
-            started_at: Set(now - Duration::hours(start)),
-            ended_at: Set(minutes.map(|m| now - Duration::hours(start) + Duration::minutes(m))),
-            ..Default::default()
-        }
-        .insert(&app.db)
+        relais_store::trips::record(
+            &app.db,
+            relais_store::trips::NewTrip {
+                network_id: lyon,
+                vehicle_id: Some(id),
+                started_at: now - Duration::hours(start),
+                ended_at: minutes.map(|m| now - Duration::hours(start) + Duration::minutes(m)),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     }
@@ -619,13 +621,15 @@ async fn the_timeline_merges_and_pages_newest_first() {
     for i in 0..30i64 {
         let at = base + Duration::minutes(i);
         if i % 6 == 0 {
-            relais_store::entity::trip::ActiveModel {
-                network_id: Set(lyon),
-                vehicle_id: Set(Some(id)),
-                started_at: Set(at),
-                ..Default::default()
-            }
-            .insert(&app.db)
+            relais_store::trips::record(
+                &app.db,
+                relais_store::trips::NewTrip {
+                    network_id: lyon,
+                    vehicle_id: Some(id),
+                    started_at: at,
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         } else {

@@ -31,6 +31,8 @@ pub struct Model {
     pub pre_auth_disabled: bool,
     /// The account was deleted at the rider's request: personal data erased at that time.
     pub deleted_at: Option<DateTimeUtc>,
+    /// The rider's first succeeded payment (the `first_purchase_required` rent setting).
+    pub first_purchase_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,7 @@ mod m20261204_000001_user_text_statistics;
 mod m20261205_000001_failed_requests;
 mod m20261205_000002_user_agents;
 mod m20261206_000001_jobs;
+mod m20261206_000002_trips;
 
 pub struct Migrator;
 
@@ -116,6 +117,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_failed_requests::Migration),
             Box::new(m20261205_000002_user_agents::Migration),
             Box::new(m20261206_000001_jobs::Migration),
+            Box::new(m20261206_000002_trips::Migration),
         ]
     }
 }
