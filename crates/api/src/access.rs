@@ -48,6 +48,10 @@ pub enum ScopeRule {
     /// (a unit restricted to some of a network's clusters touches it): a list, which then narrows
     /// its rows to the scope in its store query.
     NetworksQuery(String),
+    /// Every network id of this comma-separated query parameter must be reached as a whole
+    /// (a unit restricted to some of its clusters does not): lists of riders' data (users,
+    /// trips, transactions), which belong to networks, not to clusters.
+    WholeNetworksQuery(String),
 }
 
 /// Where the id of a declared object is read from.
@@ -157,6 +161,14 @@ impl Requirement {
     pub fn networks_in_query(self, name: &str) -> Self {
         Requirement {
             scope: ScopeRule::NetworksQuery(name.to_owned()),
+            ..self
+        }
+    }
+
+    /// The networks listed in query parameter `name` must all be reached whole.
+    pub fn whole_networks_in_query(self, name: &str) -> Self {
+        Requirement {
+            scope: ScopeRule::WholeNetworksQuery(name.to_owned()),
             ..self
         }
     }
@@ -587,7 +599,7 @@ async fn resolve(
                 ),
             ));
         }
-        ScopeRule::NetworksQuery(name) => {
+        ScopeRule::NetworksQuery(name) | ScopeRule::WholeNetworksQuery(name) => {
             let asked: Vec<i64> = input
                 .values(Location::Query, name)
                 .iter()
@@ -595,6 +607,16 @@ async fn resolve(
                 .filter(|id| *id >= 1)
                 .collect();
             refuse_networks(&scope, name, &asked)?;
+            if matches!(requirement.scope, ScopeRule::WholeNetworksQuery(_))
+                && let Some(network) = asked.iter().find(|n| !scope.reaches_network(**n))
+            {
+                return Err(ApiError::new(
+                    ErrorCode::OutOfScope,
+                    "riders' data belongs to whole networks: this needs a grant over the whole \
+                     network",
+                )
+                .with_field(name.as_str(), format!("not in your scope: {network}")));
+            }
             // One query for all of them, rather than one per network in each handler.
             let found = relais_store::owners::of(&state.db, Object::Network, &asked).await?;
             if let Some(id) = asked.iter().find(|id| !found.contains_key(id)) {

@@ -208,7 +208,10 @@ fn standard_answers(operation: &mut utoipa::openapi::path::Operation, requiremen
     }
     if !requirement.objects.is_empty()
         || has_path_params
-        || matches!(requirement.scope, ScopeRule::NetworksQuery(_))
+        || matches!(
+            requirement.scope,
+            ScopeRule::NetworksQuery(_) | ScopeRule::WholeNetworksQuery(_)
+        )
     {
         answers.push((
             "404",
@@ -259,6 +262,10 @@ fn needs_in_words(requirement: &Requirement) -> Option<String> {
         ScopeRule::Global => text.push_str(", granted globally"),
         ScopeRule::NetworksQuery(name) => text.push_str(&format!(
             " over the networks of `{name}` (lists narrow to the clusters the grant reaches)"
+        )),
+        ScopeRule::WholeNetworksQuery(name) => text.push_str(&format!(
+            " over the networks of `{name}`, each reached as a whole (riders' data belongs to \
+             networks, not to clusters)"
         )),
         ScopeRule::Any => {}
     }

@@ -40,6 +40,9 @@ pub enum Object {
     /// interacted with as a whole, or holds their app label. A user of no network and no app
     /// label needs a global scope.
     User,
+    /// A trip: a rider's data, reached by a scope that reaches its network as a whole (riders
+    /// belong to networks, not to clusters).
+    Trip,
 }
 
 impl Object {
@@ -62,6 +65,7 @@ impl Object {
             Object::OrganizationalUnit => "organizational unit",
             Object::AppLabel => "app label",
             Object::User => "user",
+            Object::Trip => "trip",
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::entity::{
     cluster, fleet_alert, hauler_connection, maintenance, network, out_of_order, pricing_rule,
-    speed_zone, spot, station, stock, vehicle, virtual_parking,
+    speed_zone, spot, station, stock, trip, vehicle, virtual_parking,
 };
 use crate::error::Result;
 use crate::networks::station_cluster;
@@ -142,6 +142,17 @@ pub async fn of(
                 .column(hauler_connection::Column::Id)
                 .column(hauler_connection::Column::NetworkId)
                 .filter(hauler_connection::Column::Id.is_in(ids))
+                .into_tuple()
+                .all(db)
+                .await?,
+        ),
+        // Its network whole, whatever clusters it started or ended in: a rider's data.
+        Object::Trip => network_only(
+            trip::Entity::find()
+                .select_only()
+                .column(trip::Column::Id)
+                .column(trip::Column::NetworkId)
+                .filter(trip::Column::Id.is_in(ids))
                 .into_tuple()
                 .all(db)
                 .await?,

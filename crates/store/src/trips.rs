@@ -2,14 +2,18 @@
 //! trip count, membership and last activity).
 
 use crate::entity::trip::{self, EndPlace, PaymentStatus, TripState};
-use crate::entity::{user, vehicle};
+use crate::entity::{
+    cluster, network, price_breakdown, trip_event, trip_pause, trip_route, user, vehicle,
+    vehicle_model,
+};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 use relais_domain::money;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 /// A trip to record as it happened (the demo, imports and tests; the ride engine writes its
@@ -106,4 +110,109 @@ pub async fn record(db: &DatabaseConnection, new: NewTrip) -> Result<trip::Model
     crate::network_counters::add(&txn, trip.network_id, one).await?;
     txn.commit().await?;
     Ok(trip)
+}
+
+/// A trip with what it refers to, named, and what hangs off it: for "Get trip detail".
+#[derive(Debug, Clone)]
+pub struct TripDetail {
+    pub trip: trip::Model,
+    /// The network's currency, which the trip's amounts are in.
+    pub currency: String,
+    pub email: Option<String>,
+    pub serial: Option<String>,
+    pub model_name: Option<String>,
+    pub start_cluster_name: Option<String>,
+    pub end_cluster_name: Option<String>,
+    pub pauses: Vec<trip_pause::Model>,
+    pub events: Vec<trip_event::Model>,
+    pub route: Option<trip_route::Model>,
+    /// The stored breakdown's lines (JSON), once priced.
+    pub breakdown: Option<String>,
+}
+
+/// The trip `id` and what hangs off it, or `NotFound`: primary-key and `trip_id` reads only.
+pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<TripDetail> {
+    let trip = trip::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(crate::StoreError::NotFound { entity: "trip" })?;
+    let currency = network::Entity::find_by_id(trip.network_id)
+        .select_only()
+        .column(network::Column::Currency)
+        .into_tuple::<String>()
+        .one(db)
+        .await?
+        .unwrap_or_default();
+    let email = match trip.user_id {
+        Some(id) => {
+            user::Entity::find_by_id(id)
+                .select_only()
+                .column(user::Column::Email)
+                .into_tuple::<String>()
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let serial = match trip.vehicle_id {
+        Some(id) => {
+            vehicle::Entity::find_by_id(id)
+                .select_only()
+                .column(vehicle::Column::Serial)
+                .into_tuple::<String>()
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let model_name = match trip.vehicle_model_id {
+        Some(id) => {
+            vehicle_model::Entity::find_by_id(id)
+                .select_only()
+                .column(vehicle_model::Column::Name)
+                .into_tuple::<String>()
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let clusters = crate::map_by_ids::<cluster::Entity>(
+        db,
+        cluster::Column::Id,
+        trip.start_cluster_id.into_iter().chain(trip.end_cluster_id),
+        |c| c.id,
+    )
+    .await?;
+    let name_of = |id: Option<i64>| id.and_then(|id| clusters.get(&id)).map(|c| c.name.clone());
+    let pauses = trip_pause::Entity::find()
+        .filter(trip_pause::Column::TripId.eq(id))
+        .order_by_asc(trip_pause::Column::Id)
+        .all(db)
+        .await?;
+    let events = trip_event::Entity::find()
+        .filter(trip_event::Column::TripId.eq(id))
+        .order_by_asc(trip_event::Column::Id)
+        .all(db)
+        .await?;
+    let route = trip_route::Entity::find_by_id(id).one(db).await?;
+    let breakdown = match trip.price_breakdown_id {
+        Some(b) => price_breakdown::Entity::find_by_id(b)
+            .one(db)
+            .await?
+            .map(|b| b.lines),
+        None => None,
+    };
+    Ok(TripDetail {
+        start_cluster_name: name_of(trip.start_cluster_id),
+        end_cluster_name: name_of(trip.end_cluster_id),
+        trip,
+        currency,
+        email,
+        serial,
+        model_name,
+        pauses,
+        events,
+        route,
+        breakdown,
+    })
 }

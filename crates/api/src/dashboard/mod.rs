@@ -24,6 +24,7 @@ pub mod roles;
 pub mod stations;
 pub mod stocks;
 pub mod third_parties;
+pub mod trips;
 pub mod users;
 pub mod vehicles;
 pub mod vehicles_external_locks;
@@ -63,6 +64,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(stations::router())
         .merge(stocks::router())
         .merge(third_parties::router())
+        .merge(trips::router())
         .merge(users::router())
         .merge(vehicles::router())
         .merge(vehicles_external_locks::router())

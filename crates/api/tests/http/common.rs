@@ -595,6 +595,8 @@ pub struct World {
     pub label_n1: i64,
     /// A rider of network 1.
     pub user_n1: i64,
+    /// A finished trip of that rider on `vehicle_a`, from cluster A to cluster B.
+    pub trip_n1: i64,
 }
 
 impl TestApp {
@@ -810,6 +812,25 @@ impl TestApp {
             .unwrap()
             .unwrap()
             .app_label_id;
+        let user_n1 = self.rider("rider-n1@relais.test", &[n1]).await.0;
+        let started = Utc::now() - chrono::Duration::hours(2);
+        let trip_n1 = relais_store::trips::record(
+            &self.db,
+            relais_store::trips::NewTrip {
+                network_id: n1,
+                vehicle_id: Some(vehicle_a),
+                user_id: Some(user_n1),
+                start_cluster_id: Some(cluster_a),
+                end_cluster_id: Some(cluster_b),
+                started_at: started,
+                ended_at: Some(started + chrono::Duration::minutes(14)),
+                distance: 2300,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id;
         World {
             admin,
             n1,
@@ -841,7 +862,8 @@ impl TestApp {
             connection_n1,
             unit_n1,
             label_n1,
-            user_n1: self.rider("rider-n1@relais.test", &[n1]).await.0,
+            user_n1,
+            trip_n1,
         }
     }
 

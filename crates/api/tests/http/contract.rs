@@ -186,6 +186,10 @@ fn the_permission_table_in_the_docs_is_up_to_date() {
                     "networks touched in `{}`",
                     p["scope"]["parameter"].as_str().unwrap()
                 ),
+                Some("whole_networks_query") => format!(
+                    "networks reached whole in `{}`",
+                    p["scope"]["parameter"].as_str().unwrap()
+                ),
                 _ => String::new(),
             };
             for object in p["objects"].as_array().into_iter().flatten() {
@@ -333,6 +337,7 @@ fn fixture(w: &crate::common::World, object: &str) -> (i64, Option<i64>) {
         "organizational_unit" => (w.unit_n1, None),
         "app_label" => (w.label_n1, None),
         "user" => (w.user_n1, None),
+        "trip" => (w.trip_n1, None),
         other => panic!("no fixture for object kind `{other}`: add one to World"),
     }
 }
@@ -380,7 +385,7 @@ async fn the_denial_matrix_derived_from_the_declarations_holds() {
                 }
             }
         }
-        if p["scope"]["by"] == "networks_query" {
+        if p["scope"]["by"] == "networks_query" || p["scope"]["by"] == "whole_networks_query" {
             query.push(format!(
                 "{}={}",
                 p["scope"]["parameter"].as_str().unwrap(),
@@ -429,8 +434,9 @@ async fn the_denial_matrix_derived_from_the_declarations_holds() {
                 reply.text
             );
         };
-        let scoped =
-            p["scope"]["by"] == "global" || objects.iter().any(|o| o["object"] != "network_part");
+        let scoped = p["scope"]["by"] == "global"
+            || p["scope"]["by"] == "whole_networks_query"
+            || objects.iter().any(|o| o["object"] != "network_part");
         // Lists filtered on networks, and per-cluster operations on a network, refuse a caller
         // of another network too; a caller of another cluster gets them narrowed, not refused.
         if scoped || p["scope"]["by"] == "networks_query" || !objects.is_empty() {

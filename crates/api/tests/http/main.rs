@@ -35,6 +35,7 @@ mod roles;
 mod stations;
 mod stocks;
 mod third_parties;
+mod trips;
 mod user_permissions;
 mod users;
 mod vehicles;

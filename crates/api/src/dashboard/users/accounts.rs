@@ -312,7 +312,7 @@ pub struct UserListItem {
     summary = "Get users",
     description = "Return users of specified networks. A user belongs to a network from the moment he interacts with (consult offers, make a trip).\n\nMembers of any of `networks` (and, with `without_network=true`, the users of no network at all, which needs `users.list` granted globally), paged by keyset: `primary_key_dir` defaults to `DESC` (newest first). With `sort_by` (`register_at`, `last_activity`, `trip_count`) and `sort_dir` (default `DESC`), ties are broken by id in the direction of `primary_key_dir`. Text filters match a part of the value without regard to case (`label_name` matches exactly); bounds are included. Dates are shown in `timezone`; the wallets' total in `currency` at the European Central Bank's reference rate of the day (or the last one published). Needs `users.list` over every network asked for, each reached as a whole.",
     params(KeysetQuery, UsersQuery),
-    extensions(("x-permission" = json!(read(Permission::UsersList).networks_in_query("networks")))),
+    extensions(("x-permission" = json!(read(Permission::UsersList).whole_networks_in_query("networks")))),
     responses(
         (status = 200, description = "A page of users", body = Paged<UserListItem>),
         (status = 400, description = "Malformed query (-10)", body = ErrorBody),
@@ -326,19 +326,6 @@ pub async fn get_users(
     ValidQuery(page): ValidQuery<KeysetQuery>,
     ValidQuery(q): ValidQuery<UsersQuery>,
 ) -> ApiResult<Paged<UserListItem>> {
-    // A unit restricted to some clusters of a network does not reach its riders.
-    if let Some(network) = q
-        .networks
-        .as_slice()
-        .iter()
-        .find(|n| !auth.scope.reaches_network(**n))
-    {
-        return Err(ApiError::new(
-            crate::error::ErrorCode::OutOfScope,
-            "riders belong to whole networks: this needs a grant over the whole network",
-        )
-        .with_field("networks", format!("not in your scope: {network}")));
-    }
     if q.without_network && !auth.scope.is_global() {
         return Err(ApiError::new(
             crate::error::ErrorCode::OutOfScope,
