@@ -7,13 +7,15 @@ use crate::entity::{
     vehicle_model,
 };
 use crate::error::Result;
+use crate::pagination::{Keyset, PageOf, SortDir};
+use crate::text::contains_ignoring_case;
 use chrono::{DateTime, Utc};
 use relais_domain::money;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 /// A trip to record as it happened (the demo, imports and tests; the ride engine writes its
@@ -215,4 +217,263 @@ pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<TripDetail> {
         route,
         breakdown,
     })
+}
+
+/// The sorts of "Get trips".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TripSort {
+    StartDate,
+    /// Trips with an end only: an open trip has none to compare.
+    EndDate,
+    /// Trips with an end only, as for `EndDate`.
+    Duration,
+    Distance,
+}
+
+/// The filters of "Get trips"; every one optional but the networks. Bounds are included.
+#[derive(Debug, Clone, Default)]
+pub struct TripFilter {
+    pub networks: Vec<i64>,
+    pub states: Vec<TripState>,
+    pub started_from: Option<DateTime<Utc>>,
+    pub started_to: Option<DateTime<Utc>>,
+    pub ended_from: Option<DateTime<Utc>>,
+    pub ended_to: Option<DateTime<Utc>>,
+    pub id_min: Option<i64>,
+    pub id_max: Option<i64>,
+    /// A part of the vehicle's serial, without regard to case.
+    pub serial: Option<String>,
+    /// A part of the model's name, without regard to case.
+    pub model_name: Option<String>,
+    pub demo: Option<bool>,
+    /// A part of the rider's email, without regard to case.
+    pub email: Option<String>,
+    pub user_id: Option<i64>,
+    pub start_cluster_id: Option<i64>,
+    pub end_cluster_id: Option<i64>,
+    /// A part of the starting cluster's name, without regard to case.
+    pub start_cluster_name: Option<String>,
+    pub end_cluster_name: Option<String>,
+    pub duration_min: Option<i64>,
+    pub duration_max: Option<i64>,
+    pub distance_min: Option<i64>,
+    pub distance_max: Option<i64>,
+}
+
+impl TripFilter {
+    /// The filters the list's order serves (networks, ids, a bound of the sorted column), and
+    /// apart from them those an index of their own serves, out of the list's order (see
+    /// `Keyset::fetch_narrowed`): the other bounds, the ids of the rider, vehicle, model and
+    /// clusters, and the parts of texts, each found in its own small table first.
+    fn conditions(
+        &self,
+        backend: DbBackend,
+        sorted: trip::Column,
+    ) -> (Condition, Option<Condition>) {
+        use trip::Column as C;
+        let mut base = Condition::all().add(C::NetworkId.is_in(self.networks.iter().copied()));
+        if let Some(min) = self.id_min {
+            base = base.add(C::Id.gte(min));
+        }
+        if let Some(max) = self.id_max {
+            base = base.add(C::Id.lte(max));
+        }
+        if matches!(sorted, C::EndedAt | C::Duration) {
+            base = base.add(sorted.is_not_null());
+        }
+        let mut narrowing: Vec<Condition> = Vec::new();
+        let bounds = [
+            (C::StartedAt, self.started_from.map(|v| C::StartedAt.gte(v))),
+            (C::StartedAt, self.started_to.map(|v| C::StartedAt.lte(v))),
+            (C::EndedAt, self.ended_from.map(|v| C::EndedAt.gte(v))),
+            (C::EndedAt, self.ended_to.map(|v| C::EndedAt.lte(v))),
+            (C::Duration, self.duration_min.map(|v| C::Duration.gte(v))),
+            (C::Duration, self.duration_max.map(|v| C::Duration.lte(v))),
+            (C::Distance, self.distance_min.map(|v| C::Distance.gte(v))),
+            (C::Distance, self.distance_max.map(|v| C::Distance.lte(v))),
+        ];
+        for (column, bound) in bounds {
+            let Some(bound) = bound else { continue };
+            if sea_orm::IdenStatic::as_str(&column) == sea_orm::IdenStatic::as_str(&sorted) {
+                base = base.add(bound);
+            } else {
+                narrowing.push(Condition::all().add(bound));
+            }
+        }
+        let mut narrow = |c: SimpleExpr| narrowing.push(Condition::all().add(c));
+        if !self.states.is_empty() {
+            narrow(C::State.is_in(self.states.iter().copied()));
+        }
+        if let Some(demo) = self.demo {
+            narrow(C::Demo.eq(demo));
+        }
+        if let Some(id) = self.user_id {
+            narrow(C::UserId.eq(id));
+        }
+        if let Some(id) = self.start_cluster_id {
+            narrow(C::StartClusterId.eq(id));
+        }
+        if let Some(id) = self.end_cluster_id {
+            narrow(C::EndClusterId.eq(id));
+        }
+        if let Some(email) = &self.email {
+            narrow(
+                C::UserId.in_subquery(
+                    Query::select()
+                        .column(user::Column::Id)
+                        .from(user::Entity)
+                        .cond_where(crate::users::emails_containing(backend, email))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(serial) = &self.serial {
+            narrow(
+                C::VehicleId.in_subquery(
+                    Query::select()
+                        .column(vehicle::Column::Id)
+                        .from(vehicle::Entity)
+                        .and_where(vehicle::Column::NetworkId.is_in(self.networks.iter().copied()))
+                        .and_where(contains_ignoring_case(vehicle::Column::Serial, serial))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(name) = &self.model_name {
+            narrow(
+                C::VehicleModelId.in_subquery(
+                    Query::select()
+                        .column(vehicle_model::Column::Id)
+                        .from(vehicle_model::Entity)
+                        .and_where(contains_ignoring_case(vehicle_model::Column::Name, name))
+                        .to_owned(),
+                ),
+            );
+        }
+        for (column, name) in [
+            (C::StartClusterId, &self.start_cluster_name),
+            (C::EndClusterId, &self.end_cluster_name),
+        ] {
+            if let Some(name) = name {
+                narrow(
+                    column.in_subquery(
+                        Query::select()
+                            .column(cluster::Column::Id)
+                            .from(cluster::Entity)
+                            .and_where(
+                                cluster::Column::NetworkId.is_in(self.networks.iter().copied()),
+                            )
+                            .and_where(contains_ignoring_case(cluster::Column::Name, name))
+                            .to_owned(),
+                    ),
+                );
+            }
+        }
+        let narrowed = (!narrowing.is_empty())
+            .then(|| narrowing.into_iter().fold(Condition::all(), Condition::add));
+        (base, narrowed)
+    }
+}
+
+/// A trip in a list, with what it refers to named.
+#[derive(Debug, Clone)]
+pub struct TripItem {
+    pub trip: trip::Model,
+    pub currency: String,
+    pub email: Option<String>,
+    pub serial: Option<String>,
+    pub model_name: Option<String>,
+    pub start_cluster_name: Option<String>,
+    pub end_cluster_name: Option<String>,
+}
+
+/// A page of trips under `filter`, by id or by `sort` then id; names read in one query per
+/// table for the whole page.
+pub async fn list(
+    db: &DatabaseConnection,
+    filter: &TripFilter,
+    keyset: &Keyset,
+    sort: Option<(TripSort, SortDir)>,
+) -> Result<PageOf<TripItem>> {
+    let sort = sort.map(|(by, dir)| {
+        let column = match by {
+            TripSort::StartDate => trip::Column::StartedAt,
+            TripSort::EndDate => trip::Column::EndedAt,
+            TripSort::Duration => trip::Column::Duration,
+            TripSort::Distance => trip::Column::Distance,
+        };
+        (column, dir)
+    });
+    let sorted = sort.map_or(trip::Column::Id, |(column, _)| column);
+    let (base, narrowing) = filter.conditions(db.get_database_backend(), sorted);
+    let page = keyset
+        .fetch_narrowed(
+            db,
+            trip::Entity::find().filter(base),
+            narrowing,
+            trip::Column::Id,
+            sort,
+        )
+        .await?;
+    let trips = &page.items;
+    let users = crate::map_by_ids::<user::Entity>(
+        db,
+        user::Column::Id,
+        trips.iter().filter_map(|t| t.user_id),
+        |u| u.id,
+    )
+    .await?;
+    let vehicles = crate::map_by_ids::<vehicle::Entity>(
+        db,
+        vehicle::Column::Id,
+        trips.iter().filter_map(|t| t.vehicle_id),
+        |v| v.id,
+    )
+    .await?;
+    let models = crate::map_by_ids::<vehicle_model::Entity>(
+        db,
+        vehicle_model::Column::Id,
+        trips.iter().filter_map(|t| t.vehicle_model_id),
+        |m| m.id,
+    )
+    .await?;
+    let clusters = crate::map_by_ids::<cluster::Entity>(
+        db,
+        cluster::Column::Id,
+        trips
+            .iter()
+            .flat_map(|t| t.start_cluster_id.into_iter().chain(t.end_cluster_id)),
+        |c| c.id,
+    )
+    .await?;
+    let networks = crate::map_by_ids::<network::Entity>(
+        db,
+        network::Column::Id,
+        trips.iter().map(|t| t.network_id),
+        |n| n.id,
+    )
+    .await?;
+    let cluster_name =
+        |id: Option<i64>| id.and_then(|id| clusters.get(&id)).map(|c| c.name.clone());
+    Ok(page.map(|trip| TripItem {
+        currency: networks
+            .get(&trip.network_id)
+            .map(|n| n.currency.clone())
+            .unwrap_or_default(),
+        email: trip
+            .user_id
+            .and_then(|id| users.get(&id))
+            .map(|u| u.email.clone()),
+        serial: trip
+            .vehicle_id
+            .and_then(|id| vehicles.get(&id))
+            .map(|v| v.serial.clone()),
+        model_name: trip
+            .vehicle_model_id
+            .and_then(|id| models.get(&id))
+            .map(|m| m.name.clone()),
+        start_cluster_name: cluster_name(trip.start_cluster_id),
+        end_cluster_name: cluster_name(trip.end_cluster_id),
+        trip,
+    }))
 }

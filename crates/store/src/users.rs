@@ -253,6 +253,11 @@ enum TextField {
     Phone,
 }
 
+/// The users whose email contains `text` without regard to case (another list's email filter).
+pub(crate) fn emails_containing(backend: DbBackend, text: &str) -> Condition {
+    text_contains(backend, TextField::Email, text)
+}
+
 /// The users whose `field` contains `text` without regard to case, through the text index of
 /// each backend: PostgreSQL's `pg_trgm` indexes, SQLite's FTS5 trigram table (`users_search`).
 /// Trigrams need three characters: a shorter text is looked for by scanning, on both.

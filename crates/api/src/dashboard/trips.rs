@@ -2,17 +2,23 @@
 //!
 //! | seed operation | route | permission |
 //! |---|---|---|
+//! | Get trips | `GET /dashboard/trips?networks=` | `trips`, every network asked for reached whole |
 //! | Get trip detail | `GET /dashboard/trips/{id}` | `trips`, the trip's network reached whole |
 //!
 //! Decisions: a trip is a rider's data, so a grant restricted to some of a network's clusters
 //! does not reach it, whichever clusters it started or ended in (as for the network's riders);
 //! times are UTC; amounts are decimal strings in the network's currency. The payments of a trip
-//! join its detail with the transactions (docs/design/ride.md, piece 9).
+//! join its detail with the transactions (docs/design/ride.md, piece 9). The list answers
+//! `page` (keyset), not the seed sample's `total`: a count over millions costs more than the
+//! page. Sorting by `end_date` or `duration` lists the trips that have one (finished and
+//! cancelled): an open trip has none to order by. Text filters match a part, without regard
+//! to case; bounds are included; a maximum below its minimum is refused naming the maximum.
 
 use crate::access::{Authorized, read};
-use crate::envelope::{Envelope, ok};
-use crate::error::{ApiResult, ErrorBody};
-use crate::extract::ValidPath;
+use crate::envelope::{Envelope, Paged, ok};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{CommaSeparated, ValidPath, ValidQuery, unique_id_list};
+use crate::pagination::{Direction, KeysetQuery, paged};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -22,15 +28,282 @@ use relais_domain::money;
 use relais_domain::ride::{EndPlace, EndedBy, PaymentStatus, TripState};
 use relais_domain::{Object, Permission};
 use relais_store::entity::trip_event::Actor;
-use relais_store::trips::TripDetail as Stored;
+use relais_store::trips::{TripDetail as Stored, TripFilter, TripSort};
 use serde::{Deserialize, Serialize};
+use serde_with::{DisplayFromStr, serde_as};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_trip))
+    OpenApiRouter::new()
+        .routes(routes!(get_trips))
+        .routes(routes!(get_trip))
+}
+
+/// Custom sort key of "Get trips".
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TripsSortBy {
+    StartDate,
+    EndDate,
+    Duration,
+    Distance,
+}
+
+/// The filters of "Get trips".
+#[serde_as]
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TripsQuery {
+    /// Identifier of networks of which to get trips, comma-separated: `networks=5`,
+    /// `networks=1,5,7`. Each at least 1, no repeats.
+    #[param(value_type = Vec<i64>, style = Form, explode = false, example = "1,5,7")]
+    #[validate(custom(function = "unique_id_list"))]
+    pub networks: CommaSeparated<i64>,
+    /// Custom sort key; ties are broken by id in the direction of `primary_key_dir`.
+    #[serde(default)]
+    #[param(inline, value_type = Option<TripsSortBy>)]
+    pub sort_by: Option<TripsSortBy>,
+    /// Sort direction of the custom sort key: `DESC` (default) or `ASC`.
+    #[serde(default)]
+    #[param(inline, value_type = Option<Direction>, default = "DESC")]
+    pub sort_dir: Option<Direction>,
+    /// States of the trip to show, comma-separated: `finished`, `running`, `on-hold`,
+    /// `cancelled` (and `unlocking`, a relais extension: waiting for the vehicle).
+    #[serde(default)]
+    #[param(inline, value_type = Option<Vec<TripState>>, style = Form, explode = false, example = "running,on-hold")]
+    pub state: Option<CommaSeparated<TripState>>,
+    /// The minimum start date of trips to show (RFC 3339).
+    pub start_date_min: Option<DateTime<Utc>>,
+    /// The maximum start date of trips to show.
+    pub start_date_max: Option<DateTime<Utc>>,
+    /// The minimum end date of trips to show.
+    pub end_date_min: Option<DateTime<Utc>>,
+    /// The maximum end date of trips to show.
+    pub end_date_max: Option<DateTime<Utc>>,
+    /// The minimum trip id to show.
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 1))]
+    #[param(minimum = 1, value_type = Option<i64>)]
+    pub trip_id_min: Option<i64>,
+    /// The maximum trip id to show.
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 1))]
+    #[param(minimum = 1, value_type = Option<i64>)]
+    pub trip_id_max: Option<i64>,
+    /// Filter by serial number of the rented vehicle: a part of it, without regard to case.
+    #[validate(length(min = 1, max = 10))]
+    #[param(min_length = 1, max_length = 10)]
+    pub serial_number: Option<String>,
+    /// Filter by model of the rented vehicle: a part of its name, without regard to case.
+    #[validate(length(min = 1, max = 20))]
+    #[param(min_length = 1, max_length = 20)]
+    pub model_name: Option<String>,
+    /// Whether to show only demonstration or non-demonstration trips.
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[param(value_type = Option<bool>)]
+    pub demo: Option<bool>,
+    /// What the user email should contain, without regard to case.
+    #[validate(length(min = 1, max = 254))]
+    #[param(min_length = 1, max_length = 254)]
+    pub email: Option<String>,
+    /// The identifier of the user to get trips of.
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 1))]
+    #[param(minimum = 1, value_type = Option<i64>)]
+    pub user_id: Option<i64>,
+    /// What the name of the starting cluster should contain, without regard to case.
+    #[validate(length(min = 1, max = 50))]
+    #[param(min_length = 1, max_length = 50)]
+    pub cluster_start_name: Option<String>,
+    /// The identifier of the starting cluster of trips to get.
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 1))]
+    #[param(minimum = 1, value_type = Option<i64>)]
+    pub cluster_start_id: Option<i64>,
+    /// What the name of the ending cluster should contain, without regard to case.
+    #[validate(length(min = 1, max = 50))]
+    #[param(min_length = 1, max_length = 50)]
+    pub cluster_end_name: Option<String>,
+    /// The identifier of the ending cluster of trips to get.
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 1))]
+    #[param(minimum = 1, value_type = Option<i64>)]
+    pub cluster_end_id: Option<i64>,
+    /// Minimum duration of trips to get (in seconds).
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 0))]
+    #[param(minimum = 0, value_type = Option<i64>)]
+    pub duration_min: Option<i64>,
+    /// Maximum duration of trips to get (in seconds).
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 0))]
+    #[param(minimum = 0, value_type = Option<i64>)]
+    pub duration_max: Option<i64>,
+    /// Minimum traveled distance of trips to get (in meters).
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 0))]
+    #[param(minimum = 0, value_type = Option<i64>)]
+    pub distance_min: Option<i64>,
+    /// Maximum traveled distance of trips to get (in meters).
+    #[serde_as(as = "Option<DisplayFromStr>")]
+    #[serde(default)]
+    #[validate(range(min = 0))]
+    #[param(minimum = 0, value_type = Option<i64>)]
+    pub distance_max: Option<i64>,
+}
+
+/// Each maximum at or above its minimum; a refusal names the maximum.
+fn bounds_in_order(q: &TripsQuery) -> ApiResult<()> {
+    fn below<T: PartialOrd>(min: Option<T>, max: Option<T>) -> bool {
+        matches!((min, max), (Some(a), Some(b)) if b < a)
+    }
+    let wrong = [
+        ("trip_id_max", below(q.trip_id_min, q.trip_id_max)),
+        ("start_date_max", below(q.start_date_min, q.start_date_max)),
+        ("end_date_max", below(q.end_date_min, q.end_date_max)),
+        ("duration_max", below(q.duration_min, q.duration_max)),
+        ("distance_max", below(q.distance_min, q.distance_max)),
+    ];
+    match wrong.iter().find(|(_, wrong)| *wrong) {
+        Some((field, _)) => Err(ApiError::field(*field, "must not be below its minimum")),
+        None => Ok(()),
+    }
+}
+
+/// A trip in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TripListItem {
+    pub id: i64,
+    pub network_id: i64,
+    #[schema(value_type = String, example = "finished")]
+    pub state: String,
+    pub demo: bool,
+    pub user_id: Option<i64>,
+    pub email: Option<String>,
+    pub vehicle_id: Option<i64>,
+    pub serial_number: Option<String>,
+    pub model_name: Option<String>,
+    pub start_date: DateTime<Utc>,
+    pub end_date: Option<DateTime<Utc>>,
+    /// Seconds billed; null while the trip is open.
+    pub duration: Option<i64>,
+    /// Metres.
+    pub distance: i64,
+    pub cluster_start_id: Option<i64>,
+    pub cluster_start_name: Option<String>,
+    pub cluster_end_id: Option<i64>,
+    pub cluster_end_name: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub end_place: Option<String>,
+    pub billing_stop_date: Option<DateTime<Utc>>,
+    pub currency: String,
+    /// Decimal string, null until priced.
+    #[schema(value_type = Option<String>, example = "2.40")]
+    pub price: Option<String>,
+    #[schema(value_type = String)]
+    pub payment_status: String,
+}
+
+impl From<relais_store::trips::TripItem> for TripListItem {
+    fn from(i: relais_store::trips::TripItem) -> Self {
+        let t = i.trip;
+        TripListItem {
+            id: t.id,
+            network_id: t.network_id,
+            state: TripState::from(t.state).as_str().to_owned(),
+            demo: t.demo,
+            user_id: t.user_id,
+            email: i.email,
+            vehicle_id: t.vehicle_id,
+            serial_number: i.serial,
+            model_name: i.model_name,
+            start_date: t.started_at,
+            end_date: t.ended_at,
+            duration: t.duration,
+            distance: t.distance,
+            cluster_start_id: t.start_cluster_id,
+            cluster_start_name: i.start_cluster_name,
+            cluster_end_id: t.end_cluster_id,
+            cluster_end_name: i.end_cluster_name,
+            end_place: t.end_place.map(|p| EndPlace::from(p).as_str().to_owned()),
+            billing_stop_date: t.billing_stopped_at,
+            currency: i.currency,
+            price: t.price_total.map(|p| money::from_stored(p).to_string()),
+            payment_status: PaymentStatus::from(t.payment_status).as_str().to_owned(),
+        }
+    }
+}
+
+/// Get trips
+#[utoipa::path(get, path = "/dashboard/trips", tag = "Trips",
+    summary = "Get trips",
+    description = "Return trips made on specified networks.\n\nPaged by keyset: `primary_key_dir` defaults to `DESC` (newest first). With `sort_by` (`start_date`, `end_date`, `duration`, `distance`) and `sort_dir` (default `DESC`), ties are broken by id in the direction of `primary_key_dir`; sorting by `end_date` or `duration` lists only the trips that have one (finished and cancelled). Text filters (`serial_number`, `model_name`, `email`, cluster names) match a part without regard to case; bounds are included; a maximum below its minimum is refused naming it. Answers `page` (`has_more`, `last_primary_key`) rather than a total. Trips are riders' data: every network asked for must be reached as a whole.",
+    params(KeysetQuery, TripsQuery),
+    extensions(("x-permission" = json!(read(Permission::Trips).whole_networks_in_query("networks")))),
+    responses(
+        (status = 200, description = "A page of trips", body = Paged<TripListItem>),
+        (status = 400, description = "Malformed query (-10)", body = ErrorBody),
+        (status = 401, description = "No valid token (-20)", body = ErrorBody),
+        (status = 403, description = "Missing permission (-30) or a network not reached whole (-31)", body = ErrorBody),
+        (status = 404, description = "No such network (-2)", body = ErrorBody),
+        (status = 422, description = "Invalid query (-11)", body = ErrorBody)))]
+pub async fn get_trips(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    ValidQuery(page): ValidQuery<KeysetQuery>,
+    ValidQuery(q): ValidQuery<TripsQuery>,
+) -> ApiResult<Paged<TripListItem>> {
+    bounds_in_order(&q)?;
+    let filter = TripFilter {
+        networks: q.networks.0,
+        states: q
+            .state
+            .map(|s| s.0.into_iter().map(Into::into).collect())
+            .unwrap_or_default(),
+        started_from: q.start_date_min,
+        started_to: q.start_date_max,
+        ended_from: q.end_date_min,
+        ended_to: q.end_date_max,
+        id_min: q.trip_id_min,
+        id_max: q.trip_id_max,
+        serial: q.serial_number,
+        model_name: q.model_name,
+        demo: q.demo,
+        email: q.email,
+        user_id: q.user_id,
+        start_cluster_id: q.cluster_start_id,
+        end_cluster_id: q.cluster_end_id,
+        start_cluster_name: q.cluster_start_name,
+        end_cluster_name: q.cluster_end_name,
+        duration_min: q.duration_min,
+        duration_max: q.duration_max,
+        distance_min: q.distance_min,
+        distance_max: q.distance_max,
+    };
+    let sort = q.sort_by.map(|by| {
+        let by = match by {
+            TripsSortBy::StartDate => TripSort::StartDate,
+            TripsSortBy::EndDate => TripSort::EndDate,
+            TripsSortBy::Duration => TripSort::Duration,
+            TripsSortBy::Distance => TripSort::Distance,
+        };
+        (by, q.sort_dir.unwrap_or_default().into())
+    });
+    let keyset = page.keyset();
+    let trips = relais_store::trips::list(&state.db, &filter, &keyset, sort).await?;
+    Ok(paged(&keyset, trips, |i| i.trip.id, TripListItem::from))
 }
 
 /// The trip named in the path.

@@ -88,6 +88,10 @@ fn value_for(world: &World, name: &str, schema: &Value, doc: &Value) -> String {
     if let Some(first) = schema["enum"].get(0) {
         return first.as_str().map_or(first.to_string(), str::to_owned);
     }
+    // A comma-separated list: one value of its items.
+    if schema["type"] == "array" && name != "networks" {
+        return value_for(world, name, &schema["items"], doc);
+    }
     match name {
         "networks" | "network_id" => return world.n1.to_string(),
         "cluster_id" => return world.cluster_a.to_string(),

@@ -26,6 +26,7 @@ mod m20261205_000001_failed_requests;
 mod m20261205_000002_user_agents;
 mod m20261206_000001_jobs;
 mod m20261206_000002_trips;
+mod m20261206_000003_trip_date_twins;
 
 pub struct Migrator;
 
@@ -118,6 +119,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000002_user_agents::Migration),
             Box::new(m20261206_000001_jobs::Migration),
             Box::new(m20261206_000002_trips::Migration),
+            Box::new(m20261206_000003_trip_date_twins::Migration),
         ]
     }
 }
