@@ -129,7 +129,14 @@ async fn users_are_listed_by_network_with_filters_and_sorts() {
         .names("without_network");
     list(format!("networks={n1}&{LIST}&user_id_min=5&user_id_max=2"))
         .await
-        .fails(422, -11);
+        .fails(422, -11)
+        .names("user_id_max");
+    list(format!(
+        "networks={n1}&{LIST}&trip_count_min=5&trip_count_max=2"
+    ))
+    .await
+    .fails(422, -11)
+    .names("trip_count_max");
     list(format!("networks={n1}&{LIST}&lastname={}", "x".repeat(51)))
         .await
         .fails(422, -11)

@@ -164,7 +164,6 @@ pub enum UsersSortBy {
 #[serde_as]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[validate(schema(function = "bounds_in_order"))]
 pub struct UsersQuery {
     /// Identifier of networks of which to get users, comma-separated. Each at least 1, no
     /// repeats.
@@ -253,33 +252,26 @@ pub struct UsersQuery {
     pub without_network: bool,
 }
 
-fn bounds_in_order(q: &UsersQuery) -> Result<(), validator::ValidationError> {
-    let wrong = |field: &'static str| {
-        let mut e = validator::ValidationError::new("order");
-        e.message = Some(format!("{field} must not be below its minimum").into());
-        Err(e)
-    };
-    if let (Some(a), Some(b)) = (q.user_id_min, q.user_id_max)
-        && b < a
-    {
-        return wrong("user_id_max");
+fn bounds_in_order(q: &UsersQuery) -> ApiResult<()> {
+    fn below<T: PartialOrd>(min: Option<T>, max: Option<T>) -> bool {
+        matches!((min, max), (Some(a), Some(b)) if b < a)
     }
-    if let (Some(a), Some(b)) = (q.trip_count_min, q.trip_count_max)
-        && b < a
-    {
-        return wrong("trip_count_max");
+    let wrong = [
+        ("user_id_max", below(q.user_id_min, q.user_id_max)),
+        ("trip_count_max", below(q.trip_count_min, q.trip_count_max)),
+        (
+            "register_at_max",
+            below(q.register_at_min, q.register_at_max),
+        ),
+        (
+            "last_activity_max",
+            below(q.last_activity_min, q.last_activity_max),
+        ),
+    ];
+    match wrong.iter().find(|(_, wrong)| *wrong) {
+        Some((field, _)) => Err(ApiError::field(*field, "must not be below its minimum")),
+        None => Ok(()),
     }
-    if let (Some(a), Some(b)) = (q.register_at_min, q.register_at_max)
-        && b < a
-    {
-        return wrong("register_at_max");
-    }
-    if let (Some(a), Some(b)) = (q.last_activity_min, q.last_activity_max)
-        && b < a
-    {
-        return wrong("last_activity_max");
-    }
-    Ok(())
 }
 
 /// A user in a list.
@@ -326,6 +318,7 @@ pub async fn get_users(
     ValidQuery(page): ValidQuery<KeysetQuery>,
     ValidQuery(q): ValidQuery<UsersQuery>,
 ) -> ApiResult<Paged<UserListItem>> {
+    bounds_in_order(&q)?;
     if q.without_network && !auth.scope.is_global() {
         return Err(ApiError::new(
             crate::error::ErrorCode::OutOfScope,
