@@ -252,6 +252,20 @@ fn describe(error: &ValidationError) -> String {
     }
 }
 
+/// Refuse a list filter whose maximum lies below its minimum, naming the maximum (-11).
+pub fn in_order<T: PartialOrd>(
+    max_field: &'static str,
+    min: Option<T>,
+    max: Option<T>,
+) -> Result<(), ApiError> {
+    match (min, max) {
+        (Some(min), Some(max)) if max < min => {
+            Err(ApiError::field(max_field, "must not be below its minimum"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A list given as comma-separated values in a query string (`networks=1,5,7`).
 // `Serialize` because validator reports the value of a field whose custom check fails.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]

@@ -155,6 +155,25 @@ async fn along_the_order<E: EntityTrait>(
     Ok(items)
 }
 
+/// Place each bound of a list's filter: a bound on the sorted column joins `base` (the order's
+/// index serves it), one on another column narrows the list (see [`Keyset::fetch_narrowed`]).
+pub(crate) fn place_bounds<C: sea_orm::IdenStatic>(
+    sorted: C,
+    bounds: impl IntoIterator<Item = (C, Option<sea_orm::sea_query::SimpleExpr>)>,
+    mut base: Condition,
+    narrowing: &mut Vec<Condition>,
+) -> Condition {
+    for (column, bound) in bounds {
+        let Some(bound) = bound else { continue };
+        if column.as_str() == sorted.as_str() {
+            base = base.add(bound);
+        } else {
+            narrowing.push(Condition::all().add(bound));
+        }
+    }
+    base
+}
+
 impl Keyset {
     /// Fetch the page of `select` ordered by its primary key `pk`, then by `sort` if given.
     pub async fn fetch<E, C>(

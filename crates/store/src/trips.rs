@@ -117,14 +117,7 @@ pub async fn record(db: &DatabaseConnection, new: NewTrip) -> Result<trip::Model
 /// A trip with what it refers to, named, and what hangs off it: for "Get trip detail".
 #[derive(Debug, Clone)]
 pub struct TripDetail {
-    pub trip: trip::Model,
-    /// The network's currency, which the trip's amounts are in.
-    pub currency: String,
-    pub email: Option<String>,
-    pub serial: Option<String>,
-    pub model_name: Option<String>,
-    pub start_cluster_name: Option<String>,
-    pub end_cluster_name: Option<String>,
+    pub item: TripItem,
     pub pauses: Vec<trip_pause::Model>,
     pub events: Vec<trip_event::Model>,
     pub route: Option<trip_route::Model>,
@@ -138,54 +131,8 @@ pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<TripDetail> {
         .one(db)
         .await?
         .ok_or(crate::StoreError::NotFound { entity: "trip" })?;
-    let currency = network::Entity::find_by_id(trip.network_id)
-        .select_only()
-        .column(network::Column::Currency)
-        .into_tuple::<String>()
-        .one(db)
-        .await?
-        .unwrap_or_default();
-    let email = match trip.user_id {
-        Some(id) => {
-            user::Entity::find_by_id(id)
-                .select_only()
-                .column(user::Column::Email)
-                .into_tuple::<String>()
-                .one(db)
-                .await?
-        }
-        None => None,
-    };
-    let serial = match trip.vehicle_id {
-        Some(id) => {
-            vehicle::Entity::find_by_id(id)
-                .select_only()
-                .column(vehicle::Column::Serial)
-                .into_tuple::<String>()
-                .one(db)
-                .await?
-        }
-        None => None,
-    };
-    let model_name = match trip.vehicle_model_id {
-        Some(id) => {
-            vehicle_model::Entity::find_by_id(id)
-                .select_only()
-                .column(vehicle_model::Column::Name)
-                .into_tuple::<String>()
-                .one(db)
-                .await?
-        }
-        None => None,
-    };
-    let clusters = crate::map_by_ids::<cluster::Entity>(
-        db,
-        cluster::Column::Id,
-        trip.start_cluster_id.into_iter().chain(trip.end_cluster_id),
-        |c| c.id,
-    )
-    .await?;
-    let name_of = |id: Option<i64>| id.and_then(|id| clusters.get(&id)).map(|c| c.name.clone());
+    let breakdown_id = trip.price_breakdown_id;
+    let item = named(db, vec![trip]).await?.pop().expect("one trip named");
     let pauses = trip_pause::Entity::find()
         .filter(trip_pause::Column::TripId.eq(id))
         .order_by_asc(trip_pause::Column::Id)
@@ -197,7 +144,7 @@ pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<TripDetail> {
         .all(db)
         .await?;
     let route = trip_route::Entity::find_by_id(id).one(db).await?;
-    let breakdown = match trip.price_breakdown_id {
+    let breakdown = match breakdown_id {
         Some(b) => price_breakdown::Entity::find_by_id(b)
             .one(db)
             .await?
@@ -205,13 +152,7 @@ pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<TripDetail> {
         None => None,
     };
     Ok(TripDetail {
-        start_cluster_name: name_of(trip.start_cluster_id),
-        end_cluster_name: name_of(trip.end_cluster_id),
-        trip,
-        currency,
-        email,
-        serial,
-        model_name,
+        item,
         pauses,
         events,
         route,
@@ -292,14 +233,7 @@ impl TripFilter {
             (C::Distance, self.distance_min.map(|v| C::Distance.gte(v))),
             (C::Distance, self.distance_max.map(|v| C::Distance.lte(v))),
         ];
-        for (column, bound) in bounds {
-            let Some(bound) = bound else { continue };
-            if sea_orm::IdenStatic::as_str(&column) == sea_orm::IdenStatic::as_str(&sorted) {
-                base = base.add(bound);
-            } else {
-                narrowing.push(Condition::all().add(bound));
-            }
-        }
+        base = crate::pagination::place_bounds(sorted, bounds, base, &mut narrowing);
         let mut narrow = |c: SimpleExpr| narrowing.push(Condition::all().add(c));
         if !self.states.is_empty() {
             narrow(C::State.is_in(self.states.iter().copied()));
@@ -415,7 +349,15 @@ pub async fn list(
             sort,
         )
         .await?;
-    let trips = &page.items;
+    let has_more = page.has_more;
+    Ok(PageOf {
+        items: named(db, page.items).await?,
+        has_more,
+    })
+}
+
+/// `trips` with what they refer to named: one query per table for them all, never per trip.
+async fn named(db: &DatabaseConnection, trips: Vec<trip::Model>) -> Result<Vec<TripItem>> {
     let users = crate::map_by_ids::<user::Entity>(
         db,
         user::Column::Id,
@@ -455,25 +397,28 @@ pub async fn list(
     .await?;
     let cluster_name =
         |id: Option<i64>| id.and_then(|id| clusters.get(&id)).map(|c| c.name.clone());
-    Ok(page.map(|trip| TripItem {
-        currency: networks
-            .get(&trip.network_id)
-            .map(|n| n.currency.clone())
-            .unwrap_or_default(),
-        email: trip
-            .user_id
-            .and_then(|id| users.get(&id))
-            .map(|u| u.email.clone()),
-        serial: trip
-            .vehicle_id
-            .and_then(|id| vehicles.get(&id))
-            .map(|v| v.serial.clone()),
-        model_name: trip
-            .vehicle_model_id
-            .and_then(|id| models.get(&id))
-            .map(|m| m.name.clone()),
-        start_cluster_name: cluster_name(trip.start_cluster_id),
-        end_cluster_name: cluster_name(trip.end_cluster_id),
-        trip,
-    }))
+    Ok(trips
+        .into_iter()
+        .map(|trip| TripItem {
+            currency: networks
+                .get(&trip.network_id)
+                .map(|n| n.currency.clone())
+                .unwrap_or_default(),
+            email: trip
+                .user_id
+                .and_then(|id| users.get(&id))
+                .map(|u| u.email.clone()),
+            serial: trip
+                .vehicle_id
+                .and_then(|id| vehicles.get(&id))
+                .map(|v| v.serial.clone()),
+            model_name: trip
+                .vehicle_model_id
+                .and_then(|id| models.get(&id))
+                .map(|m| m.name.clone()),
+            start_cluster_name: cluster_name(trip.start_cluster_id),
+            end_cluster_name: cluster_name(trip.end_cluster_id),
+            trip,
+        })
+        .collect())
 }

@@ -333,14 +333,7 @@ impl UserFilter {
             (TripCount, self.trip_count_min.map(|v| TripCount.gte(v))),
             (TripCount, self.trip_count_max.map(|v| TripCount.lte(v))),
         ];
-        for (column, bound) in bounds {
-            let Some(bound) = bound else { continue };
-            if sea_orm::IdenStatic::as_str(&column) == sea_orm::IdenStatic::as_str(&sorted) {
-                base = base.add(bound);
-            } else {
-                narrowing.push(Condition::all().add(bound));
-            }
-        }
+        base = crate::pagination::place_bounds(sorted, bounds, base, &mut narrowing);
         for (field, text) in [
             (TextField::Email, &self.email),
             (TextField::FirstName, &self.first_name),

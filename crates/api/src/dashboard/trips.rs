@@ -16,8 +16,8 @@
 
 use crate::access::{Authorized, read};
 use crate::envelope::{Envelope, Paged, ok};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{CommaSeparated, ValidPath, ValidQuery, unique_id_list};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{CommaSeparated, ValidPath, ValidQuery, in_order, unique_id_list};
 use crate::pagination::{Direction, KeysetQuery, paged};
 use crate::state::AppState;
 use axum::Json;
@@ -166,20 +166,11 @@ pub struct TripsQuery {
 
 /// Each maximum at or above its minimum; a refusal names the maximum.
 fn bounds_in_order(q: &TripsQuery) -> ApiResult<()> {
-    fn below<T: PartialOrd>(min: Option<T>, max: Option<T>) -> bool {
-        matches!((min, max), (Some(a), Some(b)) if b < a)
-    }
-    let wrong = [
-        ("trip_id_max", below(q.trip_id_min, q.trip_id_max)),
-        ("start_date_max", below(q.start_date_min, q.start_date_max)),
-        ("end_date_max", below(q.end_date_min, q.end_date_max)),
-        ("duration_max", below(q.duration_min, q.duration_max)),
-        ("distance_max", below(q.distance_min, q.distance_max)),
-    ];
-    match wrong.iter().find(|(_, wrong)| *wrong) {
-        Some((field, _)) => Err(ApiError::field(*field, "must not be below its minimum")),
-        None => Ok(()),
-    }
+    in_order("trip_id_max", q.trip_id_min, q.trip_id_max)?;
+    in_order("start_date_max", q.start_date_min, q.start_date_max)?;
+    in_order("end_date_max", q.end_date_min, q.end_date_max)?;
+    in_order("duration_max", q.duration_min, q.duration_max)?;
+    in_order("distance_max", q.distance_min, q.distance_max)
 }
 
 /// A trip in a list.
@@ -440,7 +431,7 @@ fn actor(kind: Actor) -> &'static str {
 
 /// The trip's own columns and pauses as events, merged with the recorded ones in time order.
 fn events(d: &Stored) -> Vec<TripEventItem> {
-    let t = &d.trip;
+    let t = &d.item.trip;
     let own = |at, kind: &str, actor: &str, actor_id| TripEventItem {
         at,
         kind: kind.to_owned(),
@@ -498,7 +489,7 @@ fn route_of(d: &Stored) -> Option<TripRoute> {
         Ok(points) if !points.is_empty() => points,
         Ok(_) => return None,
         Err(error) => {
-            tracing::warn!(trip_id = d.trip.id, %error, "unreadable stored route");
+            tracing::warn!(trip_id = d.item.trip.id, %error, "unreadable stored route");
             return None;
         }
     };
@@ -507,7 +498,7 @@ fn route_of(d: &Stored) -> Option<TripRoute> {
         coordinates: points.iter().map(|p| [p.lng, p.lat]).collect(),
         times: points
             .iter()
-            .map(|p| d.trip.started_at + Duration::seconds(p.offset_s))
+            .map(|p| d.item.trip.started_at + Duration::seconds(p.offset_s))
             .collect(),
     })
 }
@@ -516,17 +507,18 @@ impl From<Stored> for TripDetail {
     fn from(d: Stored) -> Self {
         let events = events(&d);
         let route = route_of(&d);
-        let t = d.trip;
+        let item = d.item;
+        let t = item.trip;
         TripDetail {
             id: t.id,
             network_id: t.network_id,
             state: TripState::from(t.state).as_str().to_owned(),
             demo: t.demo,
             user_id: t.user_id,
-            email: d.email,
+            email: item.email,
             vehicle_id: t.vehicle_id,
-            serial_number: d.serial,
-            model_name: d.model_name,
+            serial_number: item.serial,
+            model_name: item.model_name,
             requested_at: t.requested_at,
             start_date: t.started_at,
             end_date: t.ended_at,
@@ -534,11 +526,11 @@ impl From<Stored> for TripDetail {
             distance: t.distance,
             cluster_start: t.start_cluster_id.map(|id| Named {
                 id,
-                name: d.start_cluster_name,
+                name: item.start_cluster_name,
             }),
             cluster_end: t.end_cluster_id.map(|id| Named {
                 id,
-                name: d.end_cluster_name,
+                name: item.end_cluster_name,
             }),
             start_spot_id: t.start_spot_id,
             end_spot_id: t.end_spot_id,
@@ -561,7 +553,7 @@ impl From<Stored> for TripDetail {
                 .collect(),
             events,
             route,
-            currency: d.currency,
+            currency: item.currency,
             price: t.price_total.map(|p| money::from_stored(p).to_string()),
             price_breakdown: d
                 .breakdown

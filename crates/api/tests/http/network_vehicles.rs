@@ -880,6 +880,21 @@ async fn a_closed_network_refuses_every_change() {
     assert_eq!(settings.ok(), &json!([]));
 }
 
+/// New speed settings for `network` and settings for `model`: one command of each per vehicle.
+async fn send_speeds_and_settings(app: &TestApp, admin: &str, network: i64, model: i64) {
+    put_form(app, admin, &speeds_path(network), &SPEEDS)
+        .await
+        .ok();
+    put_form(
+        app,
+        admin,
+        &settings_path(network, model),
+        &[("auto_light", "true"), ("speed_mode", "")],
+    )
+    .await
+    .ok();
+}
+
 #[tokio::test]
 async fn the_outbox_hands_pending_commands_out_and_records_deliveries() {
     let app = TestApp::new().await;
@@ -896,17 +911,7 @@ async fn the_outbox_hands_pending_commands_out_and_records_deliveries() {
             .unwrap()
             .is_empty()
     );
-    put_form(&app, &admin, &speeds_path(paris), &SPEEDS)
-        .await
-        .ok();
-    put_form(
-        &app,
-        &admin,
-        &settings_path(paris, bike),
-        &[("auto_light", "true"), ("speed_mode", "")],
-    )
-    .await
-    .ok();
+    send_speeds_and_settings(&app, &admin, paris, bike).await;
 
     // Oldest first, at most `limit`.
     let pending = outbox::pending_commands(&app.db, 10).await.unwrap();
@@ -1013,17 +1018,7 @@ async fn a_claimed_command_is_handed_to_no_other_claim_until_its_lease_ends() {
     for serial in ["B1", "B2", "B3"] {
         vehicle(&app, serial, paris, bike, true).await;
     }
-    put_form(&app, &admin, &speeds_path(paris), &SPEEDS)
-        .await
-        .ok();
-    put_form(
-        &app,
-        &admin,
-        &settings_path(paris, bike),
-        &[("auto_light", "true"), ("speed_mode", "")],
-    )
-    .await
-    .ok();
+    send_speeds_and_settings(&app, &admin, paris, bike).await;
     let pending: Vec<i64> = outbox::pending_commands(&app.db, 10)
         .await
         .unwrap()

@@ -253,25 +253,15 @@ pub struct UsersQuery {
 }
 
 fn bounds_in_order(q: &UsersQuery) -> ApiResult<()> {
-    fn below<T: PartialOrd>(min: Option<T>, max: Option<T>) -> bool {
-        matches!((min, max), (Some(a), Some(b)) if b < a)
-    }
-    let wrong = [
-        ("user_id_max", below(q.user_id_min, q.user_id_max)),
-        ("trip_count_max", below(q.trip_count_min, q.trip_count_max)),
-        (
-            "register_at_max",
-            below(q.register_at_min, q.register_at_max),
-        ),
-        (
-            "last_activity_max",
-            below(q.last_activity_min, q.last_activity_max),
-        ),
-    ];
-    match wrong.iter().find(|(_, wrong)| *wrong) {
-        Some((field, _)) => Err(ApiError::field(*field, "must not be below its minimum")),
-        None => Ok(()),
-    }
+    use crate::extract::in_order;
+    in_order("user_id_max", q.user_id_min, q.user_id_max)?;
+    in_order("trip_count_max", q.trip_count_min, q.trip_count_max)?;
+    in_order("register_at_max", q.register_at_min, q.register_at_max)?;
+    in_order(
+        "last_activity_max",
+        q.last_activity_min,
+        q.last_activity_max,
+    )
 }
 
 /// A user in a list.
