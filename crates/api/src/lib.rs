@@ -24,6 +24,7 @@ pub mod pagination;
 pub mod partner;
 pub mod payments;
 pub mod rates;
+pub mod ride;
 pub mod rider;
 pub mod shapes;
 pub mod state;

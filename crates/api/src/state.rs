@@ -124,7 +124,7 @@ impl AppState {
                 )
                 .expect("the sandbox secret is checked when the configuration is read"),
             ),
-            jobs: crate::jobs::Jobs::default(),
+            jobs: crate::ride::jobs(crate::jobs::Jobs::default()),
         }
     }
 

@@ -43,6 +43,8 @@ pub enum Object {
     /// A trip: a rider's data, reached by a scope that reaches its network as a whole (riders
     /// belong to networks, not to clusters).
     Trip,
+    /// A transaction: a rider's money, reached as a trip is (its network as a whole).
+    Transaction,
 }
 
 impl Object {
@@ -66,6 +68,7 @@ impl Object {
             Object::AppLabel => "app label",
             Object::User => "user",
             Object::Trip => "trip",
+            Object::Transaction => "transaction",
         }
     }
 }
@@ -199,6 +202,21 @@ impl Scope {
     /// The networks this scope reaches; `None` means all of them.
     pub fn networks(&self) -> Option<BTreeSet<i64>> {
         self.collect(|u| &u.networks)
+    }
+
+    /// The networks this scope reaches as a whole (no cluster restriction); `None` means all
+    /// of them. Where riders' data may be read.
+    pub fn whole_networks(&self) -> Option<BTreeSet<i64>> {
+        match self {
+            Scope::Global => None,
+            Scope::Units(units) => Some(
+                units
+                    .iter()
+                    .filter(|u| u.clusters.is_empty())
+                    .flat_map(|u| u.networks.iter().copied())
+                    .collect(),
+            ),
+        }
     }
 
     /// The app labels this scope reaches; `None` means all of them.

@@ -26,6 +26,15 @@ pub async fn run(db: &Db, repair: bool) -> anyhow::Result<bool> {
     if wallets.is_empty() {
         println!("wallets: every balance is the sum of its movements");
     }
+    // Transactions against what they moved: wallets, trips' amounts paid, refunds. Never
+    // repaired either.
+    let money = relais_store::transactions::check(db).await?;
+    for problem in &money {
+        println!("money: {problem}");
+    }
+    if money.is_empty() {
+        println!("money: every transaction matches what it moved and its refunds");
+    }
     // A job out of attempts waits for someone to look at its last error; nothing retries it.
     let given_up = relais_store::jobs::given_up(db).await?;
     if given_up == 0 {
@@ -34,7 +43,7 @@ pub async fn run(db: &Db, repair: bool) -> anyhow::Result<bool> {
         println!("jobs: {given_up} given up after their attempts (see their last_error)");
     }
     let counters = counters(db, repair).await?;
-    Ok(counters && wallets.is_empty() && given_up == 0)
+    Ok(counters && wallets.is_empty() && money.is_empty() && given_up == 0)
 }
 
 async fn counters(db: &Db, repair: bool) -> anyhow::Result<bool> {

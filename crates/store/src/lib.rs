@@ -43,6 +43,7 @@ pub mod stocks;
 pub(crate) mod text;
 pub mod third_parties;
 pub mod tokens;
+pub mod transactions;
 pub mod trips;
 pub mod units;
 pub mod users;

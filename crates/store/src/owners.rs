@@ -7,7 +7,7 @@
 
 use crate::entity::{
     cluster, fleet_alert, hauler_connection, maintenance, network, out_of_order, pricing_rule,
-    speed_zone, spot, station, stock, trip, vehicle, virtual_parking,
+    speed_zone, spot, station, stock, transaction, trip, vehicle, virtual_parking,
 };
 use crate::error::Result;
 use crate::networks::station_cluster;
@@ -153,6 +153,16 @@ pub async fn of(
                 .column(trip::Column::Id)
                 .column(trip::Column::NetworkId)
                 .filter(trip::Column::Id.is_in(ids))
+                .into_tuple()
+                .all(db)
+                .await?,
+        ),
+        Object::Transaction => network_only(
+            transaction::Entity::find()
+                .select_only()
+                .column(transaction::Column::Id)
+                .column(transaction::Column::NetworkId)
+                .filter(transaction::Column::Id.is_in(ids))
                 .into_tuple()
                 .all(db)
                 .await?,

@@ -3,8 +3,8 @@
 
 use crate::entity::trip::{self, EndPlace, PaymentStatus, TripState};
 use crate::entity::{
-    cluster, network, price_breakdown, trip_event, trip_pause, trip_route, user, vehicle,
-    vehicle_model,
+    cluster, network, price_breakdown, transaction, trip_event, trip_pause, trip_route,
+    unlock_request, user, vehicle, vehicle_model,
 };
 use crate::error::Result;
 use crate::pagination::{Keyset, PageOf, SortDir};
@@ -421,4 +421,124 @@ async fn named(db: &DatabaseConnection, trips: Vec<trip::Model>) -> Result<Vec<T
             trip,
         })
         .collect())
+}
+
+/// One of a rider's last actions ("Get user last actions").
+#[derive(Debug, Clone)]
+pub enum LastAction {
+    /// A start refused by a rule, with the serial asked for or the vehicle's.
+    UnlockRequest {
+        request: unlock_request::Model,
+        serial: Option<String>,
+    },
+    Trip(Box<TripItem>),
+    Transaction(Box<transaction::Model>),
+}
+
+impl LastAction {
+    /// When it happened: a trip at its request, a transaction when written.
+    pub fn date(&self) -> DateTime<Utc> {
+        match self {
+            LastAction::UnlockRequest { request, .. } => request.at,
+            LastAction::Trip(t) => t.trip.requested_at,
+            LastAction::Transaction(t) => t.created_at,
+        }
+    }
+
+    fn order_key(&self) -> (DateTime<Utc>, u8, i64) {
+        match self {
+            LastAction::UnlockRequest { request, .. } => (request.at, 0, request.id),
+            LastAction::Trip(t) => (t.trip.requested_at, 1, t.trip.id),
+            LastAction::Transaction(t) => (t.created_at, 2, t.id),
+        }
+    }
+}
+
+/// The rider's `limit` newest actions strictly before `before` (refused unlock requests,
+/// trips, transactions), newest first, in `networks` (`None`: all, and requests of no known
+/// network too). Each kind is read newest first on its `(user_id, id)` index, `limit + 1`
+/// rows, ids being handed out in time order. An answer never cuts between actions of one
+/// date: it stops before them, so that sending its oldest date back skips none.
+pub async fn last_actions(
+    db: &DatabaseConnection,
+    user_id: i64,
+    networks: Option<&[i64]>,
+    before: Option<DateTime<Utc>>,
+    limit: u64,
+) -> Result<Vec<LastAction>> {
+    let read = limit + 1;
+    let mut requests = unlock_request::Entity::find()
+        .filter(unlock_request::Column::UserId.eq(user_id))
+        .order_by_desc(unlock_request::Column::Id)
+        .limit(read);
+    let mut trips = trip::Entity::find()
+        .filter(trip::Column::UserId.eq(user_id))
+        .order_by_desc(trip::Column::Id)
+        .limit(read);
+    let mut transactions = transaction::Entity::find()
+        .filter(transaction::Column::UserId.eq(user_id))
+        .order_by_desc(transaction::Column::Id)
+        .limit(read);
+    if let Some(networks) = networks {
+        requests =
+            requests.filter(unlock_request::Column::NetworkId.is_in(networks.iter().copied()));
+        trips = trips.filter(trip::Column::NetworkId.is_in(networks.iter().copied()));
+        transactions =
+            transactions.filter(transaction::Column::NetworkId.is_in(networks.iter().copied()));
+    }
+    if let Some(before) = before {
+        requests = requests.filter(unlock_request::Column::At.lt(before));
+        trips = trips.filter(trip::Column::RequestedAt.lt(before));
+        transactions = transactions.filter(transaction::Column::CreatedAt.lt(before));
+    }
+    let requests = requests.all(db).await?;
+    let vehicles = crate::map_by_ids::<vehicle::Entity>(
+        db,
+        vehicle::Column::Id,
+        requests.iter().filter_map(|r| r.vehicle_id),
+        |v| v.id,
+    )
+    .await?;
+    let mut actions: Vec<LastAction> = requests
+        .into_iter()
+        .map(|request| LastAction::UnlockRequest {
+            serial: request
+                .vehicle_id
+                .and_then(|id| vehicles.get(&id))
+                .map(|v| v.serial.clone())
+                .or_else(|| request.serial.clone()),
+            request,
+        })
+        .collect();
+    actions.extend(
+        named(db, trips.all(db).await?)
+            .await?
+            .into_iter()
+            .map(|t| LastAction::Trip(Box::new(t))),
+    );
+    actions.extend(
+        transactions
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| LastAction::Transaction(Box::new(t))),
+    );
+    actions.sort_by_key(|a| std::cmp::Reverse(a.order_key()));
+    let limit = limit as usize;
+    if actions.len() > limit {
+        let cut = actions[limit].date();
+        let whole: Vec<LastAction> = actions
+            .iter()
+            .take(limit)
+            .filter(|a| a.date() != cut)
+            .cloned()
+            .collect();
+        // All of one date: answer that date whole (at most `limit + 1` of each kind).
+        actions = if whole.is_empty() {
+            actions.into_iter().filter(|a| a.date() == cut).collect()
+        } else {
+            whole
+        };
+    }
+    Ok(actions)
 }

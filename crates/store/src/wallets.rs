@@ -22,6 +22,8 @@ pub struct Movement {
     pub reason: String,
     pub actor_id: Option<i64>,
     pub at: DateTime<Utc>,
+    /// The transaction that spends or gives back this money, when one does.
+    pub transaction_id: Option<i64>,
 }
 
 /// The user's wallets, live ones only, by currency; with the empty ones when `with_empty`.
@@ -52,6 +54,19 @@ pub async fn apply(
     movement: Movement,
 ) -> Result<(wallet::Model, wallet_movement::Model)> {
     let txn = crate::db::begin_write(db).await?;
+    let moved = apply_in(&txn, user_id, currency, movement).await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// [`apply`] within the caller's transaction, so that the movement commits or rolls back
+/// with the caller's other writes (a transaction row, a refund).
+pub async fn apply_in(
+    txn: &impl ConnectionTrait,
+    user_id: i64,
+    currency: &str,
+    movement: Movement,
+) -> Result<(wallet::Model, wallet_movement::Model)> {
     // Serializes the user's wallet changes on PostgreSQL (a row lock on the user) so that two
     // first credits in one currency cannot make two wallets; SQLite's writer is single.
     let locked = crate::entity::user::Entity::update_many()
@@ -60,7 +75,7 @@ pub async fn apply(
             Expr::col(crate::entity::user::Column::Id),
         )
         .filter(crate::entity::user::Column::Id.eq(user_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if locked.rows_affected == 0 {
         return Err(StoreError::NotFound { entity: "user" });
@@ -69,7 +84,7 @@ pub async fn apply(
         .filter(wallet::Column::UserId.eq(user_id))
         .filter(wallet::Column::Currency.eq(currency))
         .filter(wallet::Column::DeletedAt.is_null())
-        .one(&txn)
+        .one(txn)
         .await?;
     let wallet = match existing {
         Some(w) => w,
@@ -81,7 +96,7 @@ pub async fn apply(
                 created_at: Set(movement.at),
                 ..Default::default()
             }
-            .insert(&txn)
+            .insert(txn)
             .await?
         }
         None => {
@@ -91,9 +106,7 @@ pub async fn apply(
             });
         }
     };
-    let moved = record(&txn, wallet.id, &movement, movement.amount < 0).await?;
-    txn.commit().await?;
-    Ok((moved.0, moved.1))
+    record(txn, wallet.id, &movement, movement.amount < 0).await
 }
 
 /// Insert the movement and move the balance; with `guard`, refuse to go below zero.
@@ -129,6 +142,7 @@ async fn record(
         reason: Set(movement.reason.clone()),
         actor_id: Set(movement.actor_id),
         created_at: Set(movement.at),
+        transaction_id: Set(movement.transaction_id),
         ..Default::default()
     }
     .insert(txn)
@@ -178,6 +192,7 @@ pub async fn delete(
             reason: reason.to_owned(),
             actor_id,
             at,
+            transaction_id: None,
         };
         record(&txn, wallet_id, &movement, false).await?.0
     } else {

@@ -24,6 +24,7 @@ pub mod roles;
 pub mod stations;
 pub mod stocks;
 pub mod third_parties;
+pub mod transactions;
 pub mod trips;
 pub mod users;
 pub mod vehicles;
@@ -64,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(stations::router())
         .merge(stocks::router())
         .merge(third_parties::router())
+        .merge(transactions::router())
         .merge(trips::router())
         .merge(users::router())
         .merge(vehicles::router())

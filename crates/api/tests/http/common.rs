@@ -597,6 +597,8 @@ pub struct World {
     pub user_n1: i64,
     /// A finished trip of that rider on `vehicle_a`, from cluster A to cluster B.
     pub trip_n1: i64,
+    /// The rider's payment of that trip, 2.40 EUR by card through the sandbox.
+    pub transaction_n1: i64,
 }
 
 impl TestApp {
@@ -831,6 +833,9 @@ impl TestApp {
         .await
         .unwrap()
         .id;
+        let transaction_n1 = self
+            .card_payment(user_n1, n1, Some(trip_n1), "2.40", "2.40")
+            .await;
         World {
             admin,
             n1,
@@ -864,7 +869,89 @@ impl TestApp {
             label_n1,
             user_n1,
             trip_n1,
+            transaction_n1,
         }
+    }
+
+    /// A payment by card of `amount` EUR by `user` on `network` (a trip's when `trip`),
+    /// through the sandbox the application refunds with: a real hold of `captured`, captured,
+    /// recorded as a succeeded provider transaction. Its id.
+    pub async fn card_payment(
+        &self,
+        user: i64,
+        network: i64,
+        trip: Option<i64>,
+        amount: &str,
+        captured: &str,
+    ) -> i64 {
+        use relais_payments::{
+            CaptureRequest, CustomerRef, HoldRequest, PaymentProvider, SandboxCard, SetupRequest,
+            SetupStart,
+        };
+        use std::str::FromStr;
+        let sandbox = relais_payments::Sandbox::new(
+            relais_payments::SandboxConfig::new(ApiSettings::default().sandbox_secret),
+            Arc::new(relais_store::sandbox::SqlLedger::new(self.db.clone())),
+        )
+        .expect("sandbox");
+        let key = uuid::Uuid::new_v4().simple().to_string();
+        let SetupStart::Saved(card) = sandbox
+            .begin_setup(&SetupRequest {
+                customer: CustomerRef::new(user.to_string()),
+                card: Some(SandboxCard::new("4242 4242 4242 4242", 12, 2031, "123")),
+                idempotency_key: format!("setup-{key}"),
+            })
+            .await
+            .expect("card saved")
+        else {
+            panic!("the sandbox saves a card at once");
+        };
+        let captured = rust_decimal::Decimal::from_str(captured).unwrap();
+        let hold = sandbox
+            .hold(&HoldRequest {
+                customer_id: card.customer_id.clone(),
+                method_token: card.token.clone(),
+                amount: captured,
+                currency: "EUR".into(),
+                reference: None,
+                idempotency_key: format!("hold-{key}"),
+            })
+            .await
+            .expect("held");
+        sandbox
+            .capture(&CaptureRequest {
+                hold_id: hold.id.clone(),
+                amount: captured,
+                currency: "EUR".into(),
+                idempotency_key: format!("capture-{key}"),
+            })
+            .await
+            .expect("captured");
+        relais_store::transactions::record(
+            &self.db,
+            relais_store::transactions::NewTransaction {
+                network_id: network,
+                user_id: Some(user),
+                trip_id: trip,
+                kind: relais_store::entity::transaction::TransactionKind::Trip,
+                source: relais_store::entity::transaction::MoneySource::Provider,
+                status: relais_store::entity::transaction::TransactionStatus::Succeeded,
+                amount_w_vat: rust_decimal::Decimal::from_str(amount).unwrap(),
+                product_title: "Trip 14 min".into(),
+                payment_provider: "sandbox".into(),
+                payment_method_type: "card".into(),
+                user_payment_method_id: None,
+                bank_guarantee_id: None,
+                debt_id: None,
+                provider_reference: Some(hold.id),
+                payment_provider_fee: rust_decimal::Decimal::ZERO,
+                auto_payment: true,
+                at: Utc::now(),
+            },
+        )
+        .await
+        .expect("transaction")
+        .id
     }
 
     /// An organizational unit over `networks`, restricted to `clusters` when not empty.

@@ -338,6 +338,7 @@ fn fixture(w: &crate::common::World, object: &str) -> (i64, Option<i64>) {
         "app_label" => (w.label_n1, None),
         "user" => (w.user_n1, None),
         "trip" => (w.trip_n1, None),
+        "transaction" => (w.transaction_n1, None),
         other => panic!("no fixture for object kind `{other}`: add one to World"),
     }
 }

@@ -22,6 +22,9 @@ use tower::ServiceExt;
 const LARGE: &[&str] = &[
     "access_logs",
     "fleet_alerts",
+    "transactions",
+    "refunds",
+    "debts",
     "trips",
     "trip_events",
     "trip_pauses",

@@ -34,7 +34,8 @@ async fn a_trips_detail_names_what_it_refers_to() {
     assert_eq!(t["cluster_end"]["id"], w.cluster_b);
     assert_eq!(t["route"], json!(null));
     assert_eq!(t["price"], json!(null));
-    assert_eq!(t["amount_paid"], "0.00");
+    // Paid by the world's card payment; not priced, so its payment status has not moved.
+    assert_eq!(t["amount_paid"], "2.40");
     assert_eq!(t["payment_status"], "none");
     assert_eq!(t["currency"], "EUR");
     let kinds: Vec<&str> = t["events"]

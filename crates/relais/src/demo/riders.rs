@@ -169,6 +169,7 @@ pub async fn load(
                     reason: "Welcome credits".into(),
                     actor_id: Some(staff),
                     at: now,
+                    transaction_id: None,
                 },
             )
             .await?;

@@ -37,6 +37,10 @@ pub struct Model {
     pub status: GuaranteeStatus,
     pub created_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
+    /// The trip it serves (`in_use`), or served.
+    pub trip_id: Option<i64>,
+    /// When the provider lets the hold lapse; a held guarantee is reused only well before.
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,9 @@ pub enum MovementKind {
     Discount,
     #[sea_orm(string_value = "refund")]
     Refund,
+    /// Credit earned by a trip (a free-float vehicle brought back to a station).
+    #[sea_orm(string_value = "reward")]
+    Reward,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -37,6 +40,8 @@ pub struct Model {
     /// Who moved it (a staff member), if not the system.
     pub actor_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// The transaction that spent or gave back this money, when one did.
+    pub transaction_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

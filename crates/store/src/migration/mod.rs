@@ -27,6 +27,7 @@ mod m20261205_000002_user_agents;
 mod m20261206_000001_jobs;
 mod m20261206_000002_trips;
 mod m20261206_000003_trip_date_twins;
+mod m20261207_000001_money;
 
 pub struct Migrator;
 
@@ -120,6 +121,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_jobs::Migration),
             Box::new(m20261206_000002_trips::Migration),
             Box::new(m20261206_000003_trip_date_twins::Migration),
+            Box::new(m20261207_000001_money::Migration),
         ]
     }
 }

@@ -404,6 +404,7 @@ pub async fn create_user_wallet(
             reason: body.reason,
             actor_id: Some(auth.caller.user.id),
             at: Utc::now(),
+            transaction_id: None,
         },
     )
     .await?;
