@@ -31,6 +31,10 @@ pub struct ApiSettings {
     pub rider_requests_per_minute: NonZeroU32,
     /// ...of which this many at once.
     pub rider_burst: NonZeroU32,
+    /// How long a vehicle has to answer a trip's unlock before the trip is cancelled.
+    pub unlock_timeout: chrono::Duration,
+    /// How long "Start a trip" waits for that answer before answering `unlocking`.
+    pub unlock_wait: Duration,
 }
 
 impl Default for ApiSettings {
@@ -45,6 +49,9 @@ impl Default for ApiSettings {
             // An app's screen makes a few requests; a rider taps a few screens a minute.
             rider_requests_per_minute: NonZeroU32::new(300).expect("not zero"),
             rider_burst: NonZeroU32::new(60).expect("not zero"),
+            // The IoT link's acknowledgement timeout; a vehicle answers in about a second.
+            unlock_timeout: chrono::Duration::seconds(30),
+            unlock_wait: Duration::from_secs(8),
         }
     }
 }

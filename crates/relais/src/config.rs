@@ -72,6 +72,10 @@ pub struct Config {
     pub rider_burst: std::num::NonZeroU32,
     /// Durable jobs (the ride's timers, settlements, invoices) run at once by this process.
     pub job_workers: std::num::NonZeroUsize,
+    /// Seconds a vehicle has to answer a trip's unlock before the trip is cancelled.
+    pub unlock_timeout_secs: u64,
+    /// Seconds "Start a trip" waits for that answer before it answers `unlocking`.
+    pub unlock_wait_secs: u64,
 }
 
 /// Where and as whom to reach the Odoo ERP. `Debug` never shows the API key.
@@ -140,6 +144,8 @@ impl Default for Config {
             rider_requests_per_minute: relais_api::ApiSettings::default().rider_requests_per_minute,
             rider_burst: relais_api::ApiSettings::default().rider_burst,
             job_workers: std::num::NonZeroUsize::new(4).expect("not zero"),
+            unlock_timeout_secs: 30,
+            unlock_wait_secs: 8,
         }
     }
 }
@@ -174,6 +180,8 @@ const KNOWN_KEYS: &[&str] = &[
     "rider_requests_per_minute",
     "rider_burst",
     "job_workers",
+    "unlock_timeout_secs",
+    "unlock_wait_secs",
 ];
 
 /// Flags that override the file and the environment; `None` leaves the setting alone.
@@ -289,6 +297,10 @@ impl Config {
                 .unwrap_or_else(|| relais_api::ApiSettings::default().sandbox_secret),
             rider_requests_per_minute: self.rider_requests_per_minute,
             rider_burst: self.rider_burst,
+            unlock_timeout: chrono::Duration::seconds(
+                i64::try_from(self.unlock_timeout_secs.clamp(1, 3600)).unwrap_or(30),
+            ),
+            unlock_wait: std::time::Duration::from_secs(self.unlock_wait_secs.min(30)),
         }
     }
 }

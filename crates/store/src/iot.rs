@@ -619,8 +619,21 @@ pub async fn acknowledge(
     let command = vehicle_command::Entity::find_by_id(command_id)
         .one(db)
         .await?;
-    if command.is_none_or(|c| c.vehicle_id != vehicle_id) {
+    let Some(command) = command.filter(|c| c.vehicle_id == vehicle_id) else {
         return Ok(Acked::NotThisVehicles);
+    };
+    // A trip's unlock: its answer moves the trip (running, or cancelled on an error, which is
+    // not retried: the rider is waiting), even late, once the command expired.
+    if command.command == crate::ride::UNLOCK && command.trip_id.is_some() {
+        let waiting = command.state == network_vehicles::PENDING;
+        if !waiting && command.state != crate::ride::EXPIRED {
+            return Ok(Acked::Stale);
+        }
+        if waiting && error.is_none() {
+            network_vehicles::mark_delivered(db, command_id).await?;
+        }
+        crate::ride::unlock_answered(db, &command, error.is_none(), Utc::now()).await?;
+        return Ok(Acked::Applied);
     }
     let result = match error {
         None => network_vehicles::mark_delivered(db, command_id).await,

@@ -34,6 +34,7 @@ pub mod partner;
 pub mod payment_methods;
 pub mod pricing;
 pub mod reference;
+pub mod ride;
 pub mod roles;
 pub mod sandbox;
 pub mod security_epoch;

@@ -460,6 +460,12 @@ pub async fn claim_commands(
                 .add(command::Column::LockedUntil.is_null())
                 .add(command::Column::LockedUntil.lt(now)),
         )
+        // An expired command (a trip's unlock after its timeout) is never published.
+        .cond_where(
+            Condition::any()
+                .add(command::Column::ExpiresAt.is_null())
+                .add(command::Column::ExpiresAt.gt(now)),
+        )
         .order_by(command::Column::Id, sea_orm::Order::Asc)
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)

@@ -159,26 +159,7 @@ pub async fn record_in(
         row.wallet_movement_id = Some(movement.id);
     }
     if succeeded && let Some(trip_id) = new.trip_id {
-        // Paid once what was paid reaches the price (a trip not priced yet stays as it is).
-        let reaches_price = Expr::col(trip::Column::PriceTotal).is_not_null().and(
-            Expr::col(trip::Column::AmountPaid)
-                .add(amount_w_vat)
-                .gte(Expr::col(trip::Column::PriceTotal)),
-        );
-        trip::Entity::update_many()
-            .col_expr(
-                trip::Column::AmountPaid,
-                Expr::col(trip::Column::AmountPaid).add(amount_w_vat),
-            )
-            .col_expr(
-                trip::Column::PaymentStatus,
-                Expr::case(reaches_price, Expr::value(PaymentStatus::Paid))
-                    .finally(Expr::col(trip::Column::PaymentStatus))
-                    .into(),
-            )
-            .filter(trip::Column::Id.eq(trip_id))
-            .exec(txn)
-            .await?;
+        count_paid(txn, trip_id, amount_w_vat).await?;
     }
     product_title::Entity::insert(product_title::ActiveModel {
         network_id: Set(new.network_id),
@@ -195,6 +176,74 @@ pub async fn record_in(
     .exec_without_returning(txn)
     .await?;
     Ok(row)
+}
+
+/// Add `amount` to what the trip was paid: `paid` once it reaches the price (a trip not
+/// priced yet stays as it is).
+async fn count_paid(txn: &impl ConnectionTrait, trip_id: i64, amount: i64) -> Result<()> {
+    let reaches_price = Expr::col(trip::Column::PriceTotal).is_not_null().and(
+        Expr::col(trip::Column::AmountPaid)
+            .add(amount)
+            .gte(Expr::col(trip::Column::PriceTotal)),
+    );
+    trip::Entity::update_many()
+        .col_expr(
+            trip::Column::AmountPaid,
+            Expr::col(trip::Column::AmountPaid).add(amount),
+        )
+        .col_expr(
+            trip::Column::PaymentStatus,
+            Expr::case(reaches_price, Expr::value(PaymentStatus::Paid))
+                .finally(Expr::col(trip::Column::PaymentStatus))
+                .into(),
+        )
+        .filter(trip::Column::Id.eq(trip_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// A pending provider transaction taken: `succeeded` with the provider's reference and fee,
+/// counted in its trip's amount paid, and the rider's first purchase dated when it is one.
+pub async fn succeed_in(
+    txn: &impl ConnectionTrait,
+    pending: &transaction::Model,
+    provider_reference: &str,
+    fee: Decimal,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let changed = transaction::Entity::update_many()
+        .col_expr(
+            transaction::Column::Status,
+            Expr::value(TransactionStatus::Succeeded),
+        )
+        .col_expr(
+            transaction::Column::ProviderReference,
+            Expr::value(provider_reference),
+        )
+        .col_expr(
+            transaction::Column::PaymentProviderFee,
+            Expr::value(money::to_stored(fee).unwrap_or(0)),
+        )
+        .filter(transaction::Column::Id.eq(pending.id))
+        .filter(transaction::Column::Status.eq(TransactionStatus::Pending))
+        .exec(txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(());
+    }
+    if let Some(trip_id) = pending.trip_id {
+        count_paid(txn, trip_id, pending.amount_w_vat).await?;
+    }
+    if let Some(user_id) = pending.user_id {
+        user::Entity::update_many()
+            .col_expr(user::Column::FirstPurchaseAt, Expr::value(at))
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::FirstPurchaseAt.is_null())
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// [`record_in`] in a write transaction of its own (the demo, imports and tests).

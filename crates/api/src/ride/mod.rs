@@ -3,8 +3,14 @@
 //! moves are `relais_store`'s.
 
 pub mod refunds;
+pub mod trips;
+
+use relais_store::ride::{RELEASE_HOLD_JOB, SETTLE_JOB, UNLOCK_TIMEOUT_JOB};
 
 /// The ride's durable job kinds and their handlers, registered in every server.
 pub fn jobs(jobs: crate::jobs::Jobs) -> crate::jobs::Jobs {
     jobs.with(relais_store::transactions::REFUND_JOB, refunds::handler())
+        .with(UNLOCK_TIMEOUT_JOB, trips::unlock_timeout_handler())
+        .with(SETTLE_JOB, trips::settle_handler())
+        .with(RELEASE_HOLD_JOB, trips::release_hold_handler())
 }

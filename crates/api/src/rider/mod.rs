@@ -1,5 +1,5 @@
 //! The rider app's API (relais extension, tag `Rider`), under `/rider/`: accounts, the rider's
-//! profile and devices, payment methods and wallets. It shares the Dashboard's envelope,
+//! profile and devices, payment methods and wallets, and their trips and transactions. It shares the Dashboard's envelope,
 //! validation and error catalogue; a rider's token works here and nowhere in the Dashboard
 //! (which needs `dashboard.access`). A blocked rider is refused everywhere (-22), and their
 //! tokens stop working at once.
@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod limit;
 pub mod me;
+pub mod trips;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -19,4 +20,5 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::router())
         .merge(me::router())
+        .merge(trips::router())
 }

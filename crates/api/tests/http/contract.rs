@@ -261,8 +261,24 @@ fn the_error_catalogue_in_the_docs_is_up_to_date() {
          the query or path parameter. The codes below are stable: a code is never reused for another \
          meaning. They are also published in the OpenAPI document as `x-error-codes`. Generated from \
          `ErrorCode`; a test fails when this file is stale.\n\n\
-         | code | HTTP status | name | meaning |\n|---|---|---|---|\n{}\n",
-        rows.join("\n")
+         | code | HTTP status | name | meaning |\n|---|---|---|---|\n{}\n\n\
+         ## Why a trip does not start or end (-41)\n\n\
+         \"Start a trip\" refused by a rule, or whose unlock failed (`trips.cancel_reason`), \
+         says why by a key, first in the message under `vehicle_id` (or `payment` for the \
+         debt, first purchase, payment method and guarantee), in the order the rules are \
+         checked: {}.\n\n\
+         \"End a trip\" refused where the vehicle stands says it under `position`: {}.\n",
+        rows.join("\n"),
+        relais_domain::ride::UnlockRefusal::KEYS
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        ["outside_border", "outside_parking", "no_position"]
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     matches_committed("docs/errors.md", &text);
 }

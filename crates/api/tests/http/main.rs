@@ -30,6 +30,7 @@ mod pricing;
 mod queries;
 mod query_plans;
 mod request_input;
+mod rider_trips;
 mod riders;
 mod roles;
 mod stations;

@@ -25,6 +25,8 @@ pub struct Model {
     pub decommission_reason: Option<String>,
     pub decommission_comment: Option<String>,
     pub decommission_amount: Option<i64>,
+    /// The trip it serves, from the accepted unlock to the end.
+    pub trip_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,10 @@ pub struct Model {
     /// Until when a process holds it: published and waiting for the ack, no other process
     /// publishes it (null: free).
     pub locked_until: Option<DateTimeUtc>,
+    /// The trip it was sent for (an `unlock`), if any.
+    pub trip_id: Option<i64>,
+    /// Not delivered after this instant: it is then `expired`.
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

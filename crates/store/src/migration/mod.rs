@@ -28,6 +28,7 @@ mod m20261206_000001_jobs;
 mod m20261206_000002_trips;
 mod m20261206_000003_trip_date_twins;
 mod m20261207_000001_money;
+mod m20261207_000002_ride;
 
 pub struct Migrator;
 
@@ -122,6 +123,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_trips::Migration),
             Box::new(m20261206_000003_trip_date_twins::Migration),
             Box::new(m20261207_000001_money::Migration),
+            Box::new(m20261207_000002_ride::Migration),
         ]
     }
 }
