@@ -922,6 +922,20 @@ async fn station_status(
     let vehicles = store::vehicles_by_serial(db, &serials).await?;
     let plan = plan_spots(&status.spots, &spots, &vehicles);
     store::apply_spots(db, &plan.changes).await?;
+    // A vehicle docked by the report ends its trip there, at the report's instant.
+    let in_trip: HashSet<i64> = vehicles
+        .iter()
+        .filter(|v| v.trip_id.is_some())
+        .map(|v| v.id)
+        .collect();
+    let docked: Vec<i64> = plan
+        .changes
+        .vehicles
+        .iter()
+        .filter(|(v, spot)| spot.is_some() && in_trip.contains(v))
+        .map(|(v, _)| *v)
+        .collect();
+    relais_store::ride::end_docked(db, &docked, at).await?;
     let spot_of: HashMap<i32, i64> = plan.known.iter().copied().collect();
     for reported in &status.spots {
         if let Some(t) = reported.temperature

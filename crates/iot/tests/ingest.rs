@@ -1110,3 +1110,80 @@ async fn a_batch_follows_each_vehicle_from_one_message_to_the_next() {
     );
     assert_eq!(row.spot_id, Some(spot1));
 }
+
+#[tokio::test]
+async fn a_station_docking_a_vehicle_ends_its_trip_there() {
+    use relais_store::entity::trip::{self, EndPlace, EndedBy, TripState};
+    let t = db().await;
+    let net = network(&t.db).await;
+    let (cluster, _, [spot1, _]) = station(&t.db, net, "STA077").await;
+    let v = vehicle(&t.db, net, "VEH077").await;
+    let started = chrono::Utc::now() - chrono::Duration::minutes(12);
+    let ride = relais_store::trips::record(
+        &t.db,
+        relais_store::trips::NewTrip {
+            network_id: net,
+            vehicle_id: Some(v),
+            started_at: started,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ride.state, TripState::Running);
+    // The vehicle serves it, as a start leaves it.
+    let mut taken: relais_store::entity::vehicle::ActiveModel = get_vehicle(&t.db, v).await.into();
+    taken.trip_id = sea_orm::Set(Some(ride.id));
+    taken.status = sea_orm::Set("in_use".into());
+    sea_orm::ActiveModelTrait::update(taken, &t.db)
+        .await
+        .unwrap();
+    let at = chrono::Utc::now();
+    send(
+        &t.db,
+        "relais/stations/STA077/status",
+        json!({"power_ok": true, "ts": at.to_rfc3339(), "spots": [
+            {"number": 1, "occupied": true, "vehicle_serial": "VEH077"}
+        ]}),
+    )
+    .await
+    .unwrap();
+    let ended = trip::Entity::find_by_id(ride.id)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ended.state, TripState::Finished);
+    assert_eq!(ended.ended_by, Some(EndedBy::Station));
+    assert_eq!(ended.end_place, Some(EndPlace::Station));
+    assert_eq!(ended.end_spot_id, Some(spot1));
+    assert_eq!(ended.end_cluster_id, Some(cluster));
+    assert_eq!(
+        ended.duration,
+        Some((ended.ended_at.unwrap() - started).num_seconds())
+    );
+    // Priced (no rule: free) and its settlement armed.
+    assert_eq!(ended.price_total, Some(0));
+    assert!(
+        relais_store::jobs::find(&t.db, relais_store::ride::SETTLE_JOB, ride.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A second report changes nothing more.
+    send(
+        &t.db,
+        "relais/stations/STA077/status",
+        json!({"power_ok": true, "spots": [
+            {"number": 1, "occupied": true, "vehicle_serial": "VEH077"}
+        ]}),
+    )
+    .await
+    .unwrap();
+    let again = trip::Entity::find_by_id(ride.id)
+        .one(&t.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.ended_at, ended.ended_at);
+}

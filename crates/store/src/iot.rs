@@ -438,6 +438,8 @@ pub struct DockedVehicle {
     pub virtual_parking_id: Option<i64>,
     /// The spot whose `vehicle_id` is this vehicle (spots hold a vehicle at most once).
     pub held_by: Option<i64>,
+    /// The trip it serves, if any: docking ends it.
+    pub trip_id: Option<i64>,
 }
 
 /// The vehicles in service of these serials, each with the spot holding it, in one query.
@@ -451,7 +453,7 @@ pub async fn vehicles_by_serial(
     }
     Ok(vehicle::Entity::find()
         .select_only()
-        .columns([V::Id, V::Serial, V::SpotId, V::VirtualParkingId])
+        .columns([V::Id, V::Serial, V::SpotId, V::VirtualParkingId, V::TripId])
         .column_as(spot::Column::Id, "held_by")
         .join(
             sea_orm::JoinType::LeftJoin,

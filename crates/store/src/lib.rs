@@ -17,6 +17,7 @@ pub mod fleet_alerts;
 pub mod geofencing;
 pub mod grants;
 pub mod haulers;
+pub mod income;
 pub mod iot;
 pub mod jobs;
 pub mod maintenances;

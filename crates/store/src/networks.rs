@@ -250,3 +250,15 @@ pub async fn close(db: &impl ConnectionTrait, id: i64, at: DateTime<Utc>) -> Res
     .await?;
     Ok(())
 }
+
+/// Every network's id, in order (a global scope's networks).
+pub async fn all_ids(db: &impl ConnectionTrait) -> Result<Vec<i64>> {
+    use sea_orm::QuerySelect;
+    Ok(network::Entity::find()
+        .select_only()
+        .column(network::Column::Id)
+        .order_by_asc(network::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}

@@ -975,10 +975,54 @@ pub async fn price_of(
 /// timers dropped and its settlement armed.
 pub async fn end(db: &DatabaseConnection, req: EndRequest) -> Result<Ended> {
     let txn = crate::db::begin_write(db).await?;
+    let ended = end_in(&txn, req).await?;
+    if matches!(ended, Ended::Done(_)) {
+        txn.commit().await?;
+    }
+    Ok(ended)
+}
+
+/// The trips of `vehicles` in progress, ended where a station reports them docked, at `at`
+/// (in the ingest's transaction); their settlement runs as a job at once.
+pub async fn end_docked(
+    db: &impl ConnectionTrait,
+    vehicles: &[i64],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    if vehicles.is_empty() {
+        return Ok(());
+    }
+    let trips: Vec<i64> = trip::Entity::find()
+        .select_only()
+        .column(trip::Column::Id)
+        .filter(trip::Column::VehicleId.is_in(vehicles.iter().copied()))
+        .filter(trip::Column::State.is_in([TripState::Running, TripState::OnHold]))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for trip_id in trips {
+        end_in(
+            db,
+            EndRequest {
+                trip_id,
+                user_id: None,
+                position: None,
+                ended_by: EndedBy::Station,
+                now: at,
+            },
+        )
+        .await?;
+        crate::jobs::schedule(db, SETTLE_JOB, trip_id, at, None, at).await?;
+    }
+    Ok(())
+}
+
+/// [`end`] within the caller's transaction.
+pub async fn end_in(txn: &impl ConnectionTrait, req: EndRequest) -> Result<Ended> {
     let trip = match req.user_id {
-        Some(user) => of_rider(&txn, user, req.trip_id).await?,
+        Some(user) => of_rider(txn, user, req.trip_id).await?,
         None => trip::Entity::find_by_id(req.trip_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(StoreError::NotFound { entity: "trip" })?,
     };
@@ -990,17 +1034,17 @@ pub async fn end(db: &DatabaseConnection, req: EndRequest) -> Result<Ended> {
     )
     .map_err(|e| StoreError::Rule(e.to_string()))?;
     let net = network::Entity::find_by_id(trip.network_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(StoreError::NotFound { entity: "network" })?;
     let v = match trip.vehicle_id {
-        Some(id) => vehicle::Entity::find_by_id(id).one(&txn).await?,
+        Some(id) => vehicle::Entity::find_by_id(id).one(txn).await?,
         None => None,
     };
     let now = req.now;
     let (place, position, spot, parking, cluster) = match &v {
         Some(v) if v.spot_id.is_some() => {
-            let at = crate::iot::place_of_spot(&txn, v.spot_id).await?;
+            let at = crate::iot::place_of_spot(txn, v.spot_id).await?;
             (
                 EndPlace::Station,
                 v.latitude.zip(v.longitude),
@@ -1018,7 +1062,7 @@ pub async fn end(db: &DatabaseConnection, req: EndRequest) -> Result<Ended> {
             let Some((lat, lng)) = fresh.or(req.position).or(stale) else {
                 return Ok(Ended::Refused(EndRefusal::NoPosition));
             };
-            let zones = crate::geofencing::zones(&txn, net.id).await?;
+            let zones = crate::geofencing::zones(txn, net.id).await?;
             let point = geo::Point::new(lng, lat);
             let rider_ends = req.ended_by == EndedBy::Rider;
             if rider_ends && zones.border.as_ref().is_some_and(|b| !b.contains(point)) {
@@ -1027,7 +1071,7 @@ pub async fn end(db: &DatabaseConnection, req: EndRequest) -> Result<Ended> {
             match zones.parking_at(point, PARKING_TOLERANCE_M) {
                 Some(found) => {
                     let parking = virtual_parking::Entity::find_by_id(found.parking.id)
-                        .one(&txn)
+                        .one(txn)
                         .await?;
                     (
                         EndPlace::VirtualParking,
@@ -1044,8 +1088,8 @@ pub async fn end(db: &DatabaseConnection, req: EndRequest) -> Result<Ended> {
             }
         }
     };
-    let (price, rule_ids) = price_of(&txn, &trip, &net, now, place != EndPlace::Station).await?;
-    let breakdown = store_breakdown(&txn, &price, &rule_ids, trip.started_at).await?;
+    let (price, rule_ids) = price_of(txn, &trip, &net, now, place != EndPlace::Station).await?;
+    let breakdown = store_breakdown(txn, &price, &rule_ids, trip.started_at).await?;
     let total = money::to_stored(price.total).unwrap_or(0);
     let billed_end = billed_until(&trip, now);
     let moved = trip::Entity::update_many()
@@ -1080,12 +1124,12 @@ pub async fn end(db: &DatabaseConnection, req: EndRequest) -> Result<Ended> {
         )
         .filter(trip::Column::Id.eq(trip.id))
         .filter(trip::Column::State.is_in([TripState::Running, TripState::OnHold]))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if moved.rows_affected == 0 {
         return Err(StoreError::Rule("the trip has already ended".into()));
     }
-    close_pauses(&txn, trip.id, now).await?;
+    close_pauses(txn, trip.id, now).await?;
     if let Some(v) = &v {
         vehicle::Entity::update_many()
             .col_expr(vehicle::Column::TripId, Expr::value(Option::<i64>::None))
@@ -1096,10 +1140,10 @@ pub async fn end(db: &DatabaseConnection, req: EndRequest) -> Result<Ended> {
             .col_expr(vehicle::Column::VirtualParkingId, Expr::value(parking))
             .filter(vehicle::Column::Id.eq(v.id))
             .filter(vehicle::Column::TripId.eq(trip.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         if place != EndPlace::Station {
-            queue(&txn, v.id, LOCK, now).await?;
+            queue(txn, v.id, LOCK, now).await?;
         }
     }
     if let Some(user_id) = trip.user_id {
@@ -1110,13 +1154,13 @@ pub async fn end(db: &DatabaseConnection, req: EndRequest) -> Result<Ended> {
             )
             .col_expr(user::Column::LastActivityAt, Expr::value(now))
             .filter(user::Column::Id.eq(user_id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
-    crate::jobs::cancel(&txn, &[UNLOCK_TIMEOUT_JOB], trip.id).await?;
+    crate::jobs::cancel(txn, &[UNLOCK_TIMEOUT_JOB], trip.id).await?;
     // Settled by the request at once; this runs only if it does not get to it.
     crate::jobs::schedule(
-        &txn,
+        txn,
         SETTLE_JOB,
         trip.id,
         now + Duration::minutes(1),
@@ -1125,10 +1169,9 @@ pub async fn end(db: &DatabaseConnection, req: EndRequest) -> Result<Ended> {
     )
     .await?;
     let trip = trip::Entity::find_by_id(trip.id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or(StoreError::NotFound { entity: "trip" })?;
-    txn.commit().await?;
     Ok(Ended::Done(trip))
 }
 
@@ -1197,6 +1240,7 @@ pub async fn settle_begin(
     let due = trip.price_total.unwrap_or(0) - trip.amount_paid;
     let open_debt = debt::Entity::find()
         .filter(debt::Column::TripId.eq(trip_id))
+        .filter(debt::Column::Status.eq(DebtStatus::Open))
         .count(&txn)
         .await?
         > 0;
@@ -1625,4 +1669,134 @@ pub async fn nearby(
         })
         .take(limit)
         .collect())
+}
+
+/// "Stop trip billing": set (or, with `None`, clear) the instant a trip's price stops. A trip
+/// in progress is priced up to it when it ends; a finished one is priced again at once, and
+/// only what is unpaid moves: a debt shrinks to what the new price leaves owing (paid off at
+/// zero), a price above what was paid is to be settled again (the caller runs the
+/// settlement), a price below it refunds nothing by itself (staff refund the transaction).
+/// `date` must lie within the trip (or between its start and now while it runs).
+pub async fn stop_billing(
+    db: &DatabaseConnection,
+    trip_id: i64,
+    date: Option<DateTime<Utc>>,
+    actor_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<trip::Model> {
+    use crate::entity::trip_event::{self, Actor};
+    let txn = crate::db::begin_write(db).await?;
+    let mut trip = trip::Entity::find_by_id(trip_id)
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound { entity: "trip" })?;
+    let state = trip.state;
+    if matches!(state, TripState::Unlocking | TripState::Cancelled) {
+        return Err(StoreError::Rule(
+            "the trip never started: it has no billing to stop".into(),
+        ));
+    }
+    if let Some(at) = date {
+        let until = trip.ended_at.unwrap_or(now);
+        if at < trip.started_at || at > until {
+            return Err(StoreError::Invalid {
+                field: "date",
+                problem: format!(
+                    "must lie within the trip, between {} and {}",
+                    trip.started_at.to_rfc3339(),
+                    until.to_rfc3339()
+                ),
+            });
+        }
+    }
+    trip::Entity::update_many()
+        .col_expr(trip::Column::BillingStoppedAt, Expr::value(date))
+        .filter(trip::Column::Id.eq(trip_id))
+        .exec(&txn)
+        .await?;
+    let event = |kind: &str, payload: serde_json::Value| trip_event::ActiveModel {
+        trip_id: Set(trip_id),
+        kind: Set(kind.to_owned()),
+        at: Set(now),
+        actor_kind: Set(Actor::Staff),
+        actor_id: Set(actor_id),
+        payload: Set(Some(payload.to_string())),
+        ..Default::default()
+    };
+    event(
+        if date.is_some() {
+            "billing_stopped"
+        } else {
+            "billing_stop_cleared"
+        },
+        serde_json::json!({ "date": date }),
+    )
+    .insert(&txn)
+    .await?;
+    trip.billing_stopped_at = date;
+    if let (TripState::Finished, Some(ended)) = (state, trip.ended_at) {
+        let net = network::Entity::find_by_id(trip.network_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound { entity: "network" })?;
+        let freefloat = trip.end_place != Some(EndPlace::Station);
+        let (price, rule_ids) = price_of(&txn, &trip, &net, ended, freefloat).await?;
+        let breakdown = store_breakdown(&txn, &price, &rule_ids, trip.started_at).await?;
+        let total = money::to_stored(price.total).unwrap_or(0);
+        let owed = total - trip.amount_paid;
+        let debt = debt::Entity::find()
+            .filter(debt::Column::TripId.eq(trip_id))
+            .filter(debt::Column::Status.eq(DebtStatus::Open))
+            .one(&txn)
+            .await?;
+        let status = if trip.demo || total == 0 {
+            PaymentStatus::Free
+        } else if owed <= 0 {
+            PaymentStatus::Paid
+        } else if debt.is_some() {
+            PaymentStatus::Debt
+        } else {
+            PaymentStatus::Pending
+        };
+        if let Some(debt) = debt {
+            let remaining = std::cmp::max(owed, 0);
+            let mut change = debt::Entity::update_many()
+                .col_expr(debt::Column::Remaining, Expr::value(remaining))
+                .filter(debt::Column::Id.eq(debt.id));
+            if remaining == 0 {
+                change = change
+                    .col_expr(debt::Column::Status, Expr::value(DebtStatus::Paid))
+                    .col_expr(debt::Column::SettledAt, Expr::value(now));
+            }
+            change.exec(&txn).await?;
+        } else if owed > 0 && !trip.demo {
+            crate::jobs::schedule(&txn, SETTLE_JOB, trip_id, now, None, now).await?;
+        }
+        event(
+            "repriced",
+            serde_json::json!({
+                "from": trip.price_total.map(|p| money::from_stored(p).to_string()),
+                "to": price.total.to_string(),
+            }),
+        )
+        .insert(&txn)
+        .await?;
+        trip::Entity::update_many()
+            .col_expr(trip::Column::PriceTotal, Expr::value(total))
+            .col_expr(trip::Column::PriceBreakdownId, Expr::value(breakdown))
+            .col_expr(
+                trip::Column::Duration,
+                Expr::value((billed_until(&trip, ended) - trip.started_at).num_seconds()),
+            )
+            .col_expr(trip::Column::PaymentStatus, Expr::value(status))
+            .filter(trip::Column::Id.eq(trip_id))
+            .exec(&txn)
+            .await?;
+    }
+    let trip = trip::Entity::find_by_id(trip_id)
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound { entity: "trip" })?;
+    txn.commit().await?;
+    Ok(trip)
 }

@@ -175,6 +175,9 @@ pub async fn record_in(
     )
     .exec_without_returning(txn)
     .await?;
+    if succeeded && row.source == MoneySource::Provider {
+        count_income(txn, &row).await?;
+    }
     Ok(row)
 }
 
@@ -201,6 +204,26 @@ async fn count_paid(txn: &impl ConnectionTrait, trip_id: i64, amount: i64) -> Re
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// A provider's payment counted in its network's income, at its date (a hot row: last).
+async fn count_income(txn: &impl ConnectionTrait, t: &transaction::Model) -> Result<()> {
+    crate::income::add(
+        txn,
+        t.network_id,
+        t.created_at,
+        &t.payment_provider,
+        t.kind.as_str(),
+        &t.currency,
+        crate::income::Moved {
+            count: 1,
+            amount_w_vat: t.amount_w_vat,
+            amount: t.amount,
+            fee: t.payment_provider_fee,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// A pending provider transaction taken: `succeeded` with the provider's reference and fee,
@@ -235,6 +258,9 @@ pub async fn succeed_in(
     if let Some(trip_id) = pending.trip_id {
         count_paid(txn, trip_id, pending.amount_w_vat).await?;
     }
+    let mut taken = pending.clone();
+    taken.payment_provider_fee = money::to_stored(fee).unwrap_or(0);
+    count_income(txn, &taken).await?;
     if let Some(user_id) = pending.user_id {
         user::Entity::update_many()
             .col_expr(user::Column::FirstPurchaseAt, Expr::value(at))
@@ -449,6 +475,37 @@ async fn settle_refund_in(
             .filter(transaction::Column::Id.eq(refund.transaction_id))
             .exec(db)
             .await?;
+    }
+    if changed && status == RefundStatus::Succeeded {
+        // Income given back, at the refund's own date; its part without VAT at the
+        // transaction's rate.
+        let t = transaction::Entity::find_by_id(refund.transaction_id)
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "transaction",
+            })?;
+        let minor = relais_domain::reference::minor_units(&t.currency).unwrap_or(2);
+        let (without, _) = money::split_vat(
+            money::from_stored(refund.amount),
+            money::from_stored(t.vat_rate),
+            u32::from(minor),
+        );
+        crate::income::add(
+            db,
+            t.network_id,
+            refund.created_at,
+            &t.payment_provider,
+            t.kind.as_str(),
+            &t.currency,
+            crate::income::Moved {
+                refund_count: 1,
+                refund_w_vat: refund.amount,
+                refund_amount: money::to_stored(without).unwrap_or(refund.amount),
+                ..Default::default()
+            },
+        )
+        .await?;
     }
     if status != RefundStatus::Pending {
         crate::jobs::cancel(db, &[REFUND_JOB], refund_id).await?;

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | Get trips | `GET /dashboard/trips?networks=` | `trips`, every network asked for reached whole |
 //! | Get trip detail | `GET /dashboard/trips/{id}` | `trips`, the trip's network reached whole |
+//! | Stop trip billing | `PUT /dashboard/trips/{id}/billing-stop` | `trips` with write, as above |
 //!
 //! Decisions: a trip is a rider's data, so a grant restricted to some of a network's clusters
 //! does not reach it, whichever clusters it started or ended in (as for the network's riders);
@@ -14,8 +15,8 @@
 //! cancelled): an open trip has none to order by. Text filters match a part, without regard
 //! to case; bounds are included; a maximum below its minimum is refused naming the maximum.
 
-use crate::access::{Authorized, read};
-use crate::envelope::{Envelope, Paged, ok};
+use crate::access::{Authorized, read, write};
+use crate::envelope::{Done, Envelope, Paged, done, ok};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{CommaSeparated, ValidPath, ValidQuery, in_order, unique_id_list};
 use crate::pagination::{Direction, KeysetQuery, paged};
@@ -40,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_trips))
         .routes(routes!(get_trip))
+        .routes(routes!(stop_trip_billing))
 }
 
 /// Custom sort key of "Get trips".
@@ -585,4 +587,53 @@ pub async fn get_trip(
 ) -> ApiResult<Json<Envelope<TripDetail>>> {
     let detail = relais_store::trips::detail(&state.db, path.id).await?;
     Ok(ok(TripDetail::from(detail)))
+}
+
+/// Date to set.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StopTripBillingRequest {
+    /// The date at which to stop the billing (RFC 3339), or null to erase a previous stop
+    /// date. Within the trip: between its start and its end (or now while it runs).
+    #[serde(deserialize_with = "crate::extract::required_nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2026-12-01T10:15:00Z")]
+    pub date: Option<DateTime<Utc>>,
+}
+
+/// Stop trip billing
+#[utoipa::path(put, path = "/dashboard/trips/{id}/billing-stop", tag = "Trips",
+    summary = "Stop trip billing",
+    description = "Set the trip billing stop date, do not set a date to erase a previous stop date.\n\n`date` is required and may be null. A trip in progress is priced up to the date when it ends. A finished trip is priced again at once with the network's rules, and only its unpaid part moves: a debt shrinks to what the new price leaves owing (paid off at zero); a price above what was paid (the date erased) is charged as the trip's payment was; a price below what was paid refunds nothing by itself (an issued payment never changes: use \"Refund transaction\"). Recorded in the trip's events. A trip that never started (unlocking, cancelled) is refused (-41); a date outside the trip is -11. Needs `trips` with write over the trip's network as a whole.",
+    params(TripPath),
+    request_body = StopTripBillingRequest,
+    extensions(("x-permission" = json!(write(Permission::Trips).object_in_path("id", Object::Trip)))),
+    responses(
+        (status = 200, description = "Done", body = Done),
+        (status = 400, description = "Malformed request, or `date` missing (-10)", body = ErrorBody),
+        (status = 401, description = "No valid token (-20)", body = ErrorBody),
+        (status = 403, description = "Missing permission (-30) or a trip outside the caller's scope (-31)", body = ErrorBody),
+        (status = 404, description = "No such trip (-2)", body = ErrorBody),
+        (status = 409, description = "The trip never started (-41)", body = ErrorBody),
+        (status = 422, description = "A date outside the trip (-11)", body = ErrorBody)))]
+pub async fn stop_trip_billing(
+    State(state): State<AppState>,
+    auth: Authorized,
+    ValidPath(path): ValidPath<TripPath>,
+    crate::extract::ValidJson(body): crate::extract::ValidJson<StopTripBillingRequest>,
+) -> ApiResult<Json<Done>> {
+    let trip = relais_store::ride::stop_billing(
+        &state.db,
+        path.id,
+        body.date,
+        Some(auth.user_id()),
+        Utc::now(),
+    )
+    .await?;
+    if trip.payment_status == relais_store::entity::trip::PaymentStatus::Pending {
+        // Charged now; should the provider be out of reach, the settlement job tries again.
+        if let Err(error) = crate::ride::trips::settle(&state, trip.id).await {
+            tracing::warn!(trip_id = trip.id, error = %error.text, "settlement deferred");
+        }
+    }
+    Ok(done())
 }

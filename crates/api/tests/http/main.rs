@@ -16,6 +16,7 @@ mod examples;
 mod fleet_alerts;
 mod geofencing;
 mod haulers;
+mod income;
 mod jobs;
 mod maintenances;
 mod network_settings;

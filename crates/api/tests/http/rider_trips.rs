@@ -475,3 +475,125 @@ async fn a_trip_is_paid_from_the_wallet_first_and_a_declined_card_leaves_a_debt(
             .is_empty()
     );
 }
+
+/// A trip of the rider on the setup's vehicle, started and answered: its id.
+async fn ride(app: &TestApp, s: &Setup, token: &str, key: &str) -> i64 {
+    let trip = start(app, token, s.vehicle, key).await.ok()["id"]
+        .as_i64()
+        .unwrap();
+    vehicle_answers(app, s.vehicle, trip, None).await;
+    trip
+}
+
+#[tokio::test]
+async fn staff_stop_a_trips_billing_and_only_the_unpaid_part_moves() {
+    let app = app().await;
+    let s = setup(&app).await;
+    let (token, _) = rider(&app, "ada@example.org", Some("4242 4242 4242 4242")).await;
+    let trip = ride(&app, &s, &token, "billed-trip").await;
+    // Started nine and a half minutes ago: the trip's minutes (counted from its start) beyond
+    // the five included are five, and the sixth starts only half a minute from now.
+    let ten_ago = Utc::now() - chrono::Duration::seconds(570);
+    let mut row: relais_store::entity::trip::ActiveModel =
+        relais_store::entity::trip::Entity::find_by_id(trip)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+    row.started_at = Set(ten_ago);
+    row.update(&app.db).await.unwrap();
+    let path = format!("/dashboard/trips/{trip}/billing-stop");
+    // Outside the trip, or missing: refused naming the date.
+    app.put(&path)
+        .token(&s.admin)
+        .json(json!({"date": (ten_ago - chrono::Duration::minutes(1)).to_rfc3339()}))
+        .send()
+        .await
+        .fails(422, -11)
+        .names("date");
+    app.put(&path)
+        .token(&s.admin)
+        .json(json!({}))
+        .send()
+        .await
+        .fails(400, -10);
+    // Stopped at six minutes: when the rider ends, the price stops there.
+    let stop = ten_ago + chrono::Duration::minutes(6);
+    let done = app
+        .put(&path)
+        .token(&s.admin)
+        .json(json!({"date": stop.to_rfc3339()}))
+        .send()
+        .await;
+    assert_eq!(done.body, json!({"code": 0}));
+    let ended = app
+        .post(&format!("/rider/me/trips/{trip}/end"))
+        .token(&token)
+        .json(json!({}))
+        .send()
+        .await;
+    // 1.00 to unlock, one minute beyond the five included at 0.20, 2.50 to lock.
+    assert_eq!(ended.ok()["price"], "3.70", "{}", ended.text);
+    assert_eq!(ended.ok()["duration"], 360);
+    assert_eq!(ended.ok()["amount_paid"], "3.70");
+    // Erased: the trip is priced again up to its end and the difference charged.
+    app.put(&path)
+        .token(&s.admin)
+        .json(json!({"date": null}))
+        .send()
+        .await
+        .ok();
+    let detail = app
+        .get(&format!("/dashboard/trips/{trip}"))
+        .token(&s.admin)
+        .send()
+        .await;
+    let d = detail.ok();
+    assert_eq!(d["billing_stop_date"], json!(null));
+    // Five minutes beyond the included time, up to the end.
+    assert_eq!(d["price"], "4.50", "{d}");
+    assert_eq!(d["amount_paid"], "4.50");
+    assert_eq!(d["payment_status"], "paid");
+    let kinds: Vec<&str> = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"billing_stopped") && kinds.contains(&"repriced"),
+        "{kinds:?}"
+    );
+    // Stopped earlier again: nothing is refunded by itself; what was paid stays.
+    app.put(&path)
+        .token(&s.admin)
+        .json(json!({"date": (ten_ago + chrono::Duration::minutes(1)).to_rfc3339()}))
+        .send()
+        .await
+        .ok();
+    let detail = app
+        .get(&format!("/dashboard/trips/{trip}"))
+        .token(&s.admin)
+        .send()
+        .await;
+    assert_eq!(detail.ok()["price"], "3.50");
+    assert_eq!(detail.ok()["amount_paid"], "4.50");
+    assert!(
+        relais_store::transactions::check(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A trip that never started has no billing to stop.
+    let cancelled = start(&app, &token, s.vehicle, "never-started").await.ok()["id"]
+        .as_i64()
+        .unwrap();
+    vehicle_answers(&app, s.vehicle, cancelled, Some("jammed")).await;
+    app.put(&format!("/dashboard/trips/{cancelled}/billing-stop"))
+        .token(&s.admin)
+        .json(json!({"date": null}))
+        .send()
+        .await
+        .fails(409, -41);
+}

@@ -18,6 +18,7 @@ pub mod fleet_alert;
 pub mod hauler;
 pub mod hauler_connection;
 pub mod hauler_user;
+pub mod income_rollup;
 pub mod job;
 pub mod maintenance;
 pub mod maintenance_type;

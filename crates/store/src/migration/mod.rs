@@ -29,6 +29,7 @@ mod m20261206_000002_trips;
 mod m20261206_000003_trip_date_twins;
 mod m20261207_000001_money;
 mod m20261207_000002_ride;
+mod m20261207_000003_income;
 
 pub struct Migrator;
 
@@ -124,6 +125,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_trip_date_twins::Migration),
             Box::new(m20261207_000001_money::Migration),
             Box::new(m20261207_000002_ride::Migration),
+            Box::new(m20261207_000003_income::Migration),
         ]
     }
 }

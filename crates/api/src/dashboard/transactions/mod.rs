@@ -1,12 +1,14 @@
 //! Seed group `Transactions`: the money riders paid, by sub-area:
 //! - this module: the list and the detail;
-//! - [`refunds`]: giving part or all of a transaction back.
+//! - [`refunds`]: giving part or all of a transaction back;
+//! - [`income`]: the income statistics, from the income rollups.
 //!
 //! | seed operation | route | permission |
 //! |---|---|---|
 //! | Get transactions | `GET /dashboard/transactions?networks=` | `transactions`, every network asked for reached whole |
 //! | Get transaction detail | `GET /dashboard/transactions/{id}` | `transactions`, the transaction's network reached whole |
 //! | Refund transaction | `POST /dashboard/transactions/{id}/refunds` | `transactions` with write, as above |
+//! | Get income summary, sources, distribution by dow, details by day | `GET /dashboard/transactions/income/{summary,sources,by-dow,by-day}` | `transactions`, the networks asked for (or all reached) whole |
 //!
 //! Decisions (docs/design/ride.md §1.3): a transaction is a rider's money, so a grant
 //! restricted to some of a network's clusters does not reach it; amounts are decimal strings
@@ -15,6 +17,7 @@
 //! rather than the seed sample's `total`. `payment_provider_fee_max` is an integer as the seed
 //! writes it (its minimum is a number): kept literally.
 
+pub mod income;
 pub mod refunds;
 
 use crate::access::{Authorized, read};
@@ -45,6 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_transactions))
         .routes(routes!(get_transaction))
         .merge(refunds::router())
+        .merge(income::router())
 }
 
 /// Custom sort key of "Get transactions".
