@@ -683,6 +683,20 @@ async fn check_values(
         }
         return Ok(());
     }
+    // Invoices are named by their reference, text.
+    if object == Object::Invoice {
+        let found = relais_store::invoices::networks_of(&state.db, values).await?;
+        for reference in values {
+            match found.get(reference) {
+                None => return Err(unknown(reference)),
+                Some(network) if !scope.reaches_owner(Owner::network(*network)) => {
+                    return Err(out_of_scope(reference));
+                }
+                Some(_) => {}
+            }
+        }
+        return Ok(());
+    }
     // Ids that do not parse or lie below 1 are left to the handler's validation (-10, -11).
     let ids: Vec<i64> = values
         .iter()

@@ -45,6 +45,8 @@ pub enum Object {
     Trip,
     /// A transaction: a rider's money, reached as a trip is (its network as a whole).
     Transaction,
+    /// An invoice or credit note, named by its reference (text): reached as its network whole.
+    Invoice,
 }
 
 impl Object {
@@ -69,6 +71,7 @@ impl Object {
             Object::User => "user",
             Object::Trip => "trip",
             Object::Transaction => "transaction",
+            Object::Invoice => "invoice",
         }
     }
 }

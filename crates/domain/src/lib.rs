@@ -6,6 +6,7 @@ pub mod access;
 pub mod alerts;
 pub mod credentials;
 pub mod geometry;
+pub mod invoice;
 pub mod labels;
 pub mod maintenance;
 pub mod money;

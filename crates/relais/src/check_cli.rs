@@ -35,6 +35,14 @@ pub async fn run(db: &Db, repair: bool) -> anyhow::Result<bool> {
     if money.is_empty() {
         println!("money: every transaction matches what it moved and its refunds");
     }
+    // Invoice numbers run without gaps per billing identity (a legal requirement).
+    let gaps = relais_store::invoices::gaps(db).await?;
+    for (label, number) in &gaps {
+        println!("invoices: app label {label} has no invoice number {number}");
+    }
+    if gaps.is_empty() {
+        println!("invoices: every sequence runs without gaps");
+    }
     // A job out of attempts waits for someone to look at its last error; nothing retries it.
     let given_up = relais_store::jobs::given_up(db).await?;
     if given_up == 0 {
@@ -43,7 +51,7 @@ pub async fn run(db: &Db, repair: bool) -> anyhow::Result<bool> {
         println!("jobs: {given_up} given up after their attempts (see their last_error)");
     }
     let counters = counters(db, repair).await?;
-    Ok(counters && wallets.is_empty() && money.is_empty() && given_up == 0)
+    Ok(counters && wallets.is_empty() && money.is_empty() && gaps.is_empty() && given_up == 0)
 }
 
 async fn counters(db: &Db, repair: bool) -> anyhow::Result<bool> {

@@ -18,6 +18,7 @@ pub mod geofencing;
 pub mod grants;
 pub mod haulers;
 pub mod income;
+pub mod invoices;
 pub mod iot;
 pub mod jobs;
 pub mod maintenances;

@@ -167,7 +167,10 @@ pub async fn of(
                 .all(db)
                 .await?,
         ),
-        Object::OrganizationalUnit | Object::AppLabel | Object::User => HashMap::new(),
+        // Keyed by reference, not id: `invoices::networks_of`.
+        Object::Invoice | Object::OrganizationalUnit | Object::AppLabel | Object::User => {
+            HashMap::new()
+        }
     })
 }
 

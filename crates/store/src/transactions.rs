@@ -206,8 +206,18 @@ async fn count_paid(txn: &impl ConnectionTrait, trip_id: i64, amount: i64) -> Re
     Ok(())
 }
 
-/// A provider's payment counted in its network's income, at its date (a hot row: last).
+/// A provider's payment counted in its network's income, at its date (a hot row: last), and
+/// its invoice to issue.
 async fn count_income(txn: &impl ConnectionTrait, t: &transaction::Model) -> Result<()> {
+    crate::jobs::schedule(
+        txn,
+        crate::invoices::ISSUE_INVOICE_JOB,
+        t.id,
+        t.created_at,
+        None,
+        t.created_at,
+    )
+    .await?;
     crate::income::add(
         txn,
         t.network_id,
@@ -477,6 +487,15 @@ async fn settle_refund_in(
             .await?;
     }
     if changed && status == RefundStatus::Succeeded {
+        crate::jobs::schedule(
+            db,
+            crate::invoices::ISSUE_CREDIT_NOTE_JOB,
+            refund_id,
+            at,
+            None,
+            at,
+        )
+        .await?;
         // Income given back, at the refund's own date; its part without VAT at the
         // transaction's rate.
         let t = transaction::Entity::find_by_id(refund.transaction_id)

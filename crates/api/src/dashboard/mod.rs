@@ -10,6 +10,7 @@ pub mod devices;
 pub mod fleet_alerts;
 pub mod geofencing;
 pub mod hauler_connections;
+pub mod invoices;
 pub mod maintenances;
 pub mod networks;
 pub mod organizational_units;
@@ -66,6 +67,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(stocks::router())
         .merge(third_parties::router())
         .merge(transactions::router())
+        .merge(invoices::router())
         .merge(trips::router())
         .merge(users::router())
         .merge(vehicles::router())

@@ -2,6 +2,7 @@
 //! Handlers and jobs call it; the rules it applies are `relais_domain::ride`'s and the rows it
 //! moves are `relais_store`'s.
 
+pub mod invoices;
 pub mod refunds;
 pub mod trips;
 
@@ -13,4 +14,12 @@ pub fn jobs(jobs: crate::jobs::Jobs) -> crate::jobs::Jobs {
         .with(UNLOCK_TIMEOUT_JOB, trips::unlock_timeout_handler())
         .with(SETTLE_JOB, trips::settle_handler())
         .with(RELEASE_HOLD_JOB, trips::release_hold_handler())
+        .with(
+            relais_store::invoices::ISSUE_INVOICE_JOB,
+            invoices::invoice_handler(),
+        )
+        .with(
+            relais_store::invoices::ISSUE_CREDIT_NOTE_JOB,
+            invoices::credit_note_handler(),
+        )
 }

@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resume_a_trip))
         .routes(routes!(end_a_trip))
         .routes(routes!(get_my_transactions))
+        .routes(routes!(download_my_invoice))
 }
 
 /// Where to look for vehicles.
@@ -526,4 +527,45 @@ pub async fn get_my_transactions(
             refund_amount: money::from_stored(t.refund_amount).to_string(),
         },
     ))
+}
+
+/// The rider's invoice named in the path.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MyInvoicePath {
+    /// The invoice's reference.
+    #[serde(rename = "ref")]
+    #[validate(length(min = 1, max = 64))]
+    #[param(
+        rename = "ref",
+        min_length = 1,
+        max_length = 64,
+        example = "LYON-000000012"
+    )]
+    pub reference: String,
+}
+
+/// Download my invoice
+#[utoipa::path(get, path = "/rider/me/invoices/{ref}/pdf", tag = "Rider",
+    summary = "Download my invoice",
+    description = "One of the rider's invoices or credit notes, in PDF (another rider's is 404).",
+    params(MyInvoicePath),
+    extensions(("x-permission" = json!(authenticated()))),
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, description = "No valid token (-20)", body = ErrorBody),
+        (status = 404, description = "No such invoice of the rider's (-2)", body = ErrorBody),
+        (status = 409, description = "Being rendered (-41)", body = ErrorBody)))]
+pub async fn download_my_invoice(
+    State(state): State<AppState>,
+    auth: Authorized,
+    ValidPath(path): ValidPath<MyInvoicePath>,
+) -> ApiResult<axum::response::Response> {
+    let mine = relais_store::invoices::by_reference(&state.db, &path.reference)
+        .await?
+        .is_some_and(|i| i.invoice.user_id == Some(auth.caller.user.id));
+    if !mine {
+        return Err(ApiError::not_found("invoice").with_field("ref", "no such invoice"));
+    }
+    crate::dashboard::invoices::pdf_of(&state, &path.reference).await
 }

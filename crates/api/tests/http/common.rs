@@ -599,6 +599,8 @@ pub struct World {
     pub trip_n1: i64,
     /// The rider's payment of that trip, 2.40 EUR by card through the sandbox.
     pub transaction_n1: i64,
+    /// Its invoice's reference.
+    pub invoice_n1: String,
 }
 
 impl TestApp {
@@ -836,6 +838,17 @@ impl TestApp {
         let transaction_n1 = self
             .card_payment(user_n1, n1, Some(trip_n1), "2.40", "2.40")
             .await;
+        let invoice = relais_store::invoices::issue_invoice(&self.db, transaction_n1, Utc::now())
+            .await
+            .unwrap()
+            .expect("an invoice");
+        let invoice_n1 = relais_store::invoices::of_transaction(&self.db, transaction_n1)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| i.invoice.id == invoice.id)
+            .unwrap()
+            .reference;
         World {
             admin,
             n1,
@@ -870,6 +883,7 @@ impl TestApp {
             user_n1,
             trip_n1,
             transaction_n1,
+            invoice_n1,
         }
     }
 

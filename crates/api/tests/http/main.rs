@@ -17,6 +17,7 @@ mod fleet_alerts;
 mod geofencing;
 mod haulers;
 mod income;
+mod invoices;
 mod jobs;
 mod maintenances;
 mod network_settings;

@@ -19,6 +19,8 @@ pub mod hauler;
 pub mod hauler_connection;
 pub mod hauler_user;
 pub mod income_rollup;
+pub mod invoice;
+pub mod invoice_sequence;
 pub mod job;
 pub mod maintenance;
 pub mod maintenance_type;

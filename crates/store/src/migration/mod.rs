@@ -30,6 +30,7 @@ mod m20261206_000003_trip_date_twins;
 mod m20261207_000001_money;
 mod m20261207_000002_ride;
 mod m20261207_000003_income;
+mod m20261207_000004_invoices;
 
 pub struct Migrator;
 
@@ -126,6 +127,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_money::Migration),
             Box::new(m20261207_000002_ride::Migration),
             Box::new(m20261207_000003_income::Migration),
+            Box::new(m20261207_000004_invoices::Migration),
         ]
     }
 }

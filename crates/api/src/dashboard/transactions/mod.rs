@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | Get transactions | `GET /dashboard/transactions?networks=` | `transactions`, every network asked for reached whole |
 //! | Get transaction detail | `GET /dashboard/transactions/{id}` | `transactions`, the transaction's network reached whole |
+//! | Get transaction invoice | `GET /dashboard/transactions/{id}/invoice` | as above |
 //! | Refund transaction | `POST /dashboard/transactions/{id}/refunds` | `transactions` with write, as above |
 //! | Get income summary, sources, distribution by dow, details by day | `GET /dashboard/transactions/income/{summary,sources,by-dow,by-day}` | `transactions`, the networks asked for (or all reached) whole |
 //!
@@ -47,6 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_transactions))
         .routes(routes!(get_transaction))
+        .routes(routes!(get_transaction_invoice))
         .merge(refunds::router())
         .merge(income::router())
 }
@@ -477,4 +479,92 @@ pub async fn get_transaction(
 ) -> ApiResult<Json<Envelope<TransactionDetail>>> {
     let detail = relais_store::transactions::detail(&state.db, path.id).await?;
     Ok(ok(TransactionDetail::from(detail)))
+}
+
+/// A credit note correcting an invoice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreditNoteItem {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub issued_at: DateTime<Utc>,
+    #[schema(value_type = String, example = "1.00")]
+    pub amount_w_vat: String,
+    pub pdf: String,
+}
+
+/// The invoice of a transaction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransactionInvoice {
+    #[serde(flatten)]
+    pub invoice: crate::dashboard::invoices::InvoiceItem,
+    /// The VAT rate applied, a fraction (`0.2`).
+    #[schema(value_type = String, example = "0.2")]
+    pub vat_rate: String,
+    /// The issuer's name as it stood at issue.
+    pub issuer: Option<String>,
+    /// Its credit notes, oldest first.
+    pub credit_notes: Vec<CreditNoteItem>,
+}
+
+/// Get transaction invoice
+#[utoipa::path(get, path = "/dashboard/transactions/{id}/invoice", tag = "Transactions",
+    summary = "Get transaction invoice",
+    description = "Returns the invoice for a transaction.\n\nThe invoice relais issued for a provider payment (numbered per billing identity, with the issuer's mentions as they stood then) and its credit notes, each with the address of its PDF (\"Download invoices\"). A wallet payment has none (the top-up had one): 404 naming `id`; a payment whose invoice is being issued, a moment after it succeeded: 409 (-41).",
+    params(TransactionPath),
+    extensions(("x-permission" = json!(read(Permission::Transactions).object_in_path("id", Object::Transaction)))),
+    responses(
+        (status = 200, description = "The invoice", body = Envelope<TransactionInvoice>),
+        (status = 400, description = "Malformed `id` (-10)", body = ErrorBody),
+        (status = 401, description = "No valid token (-20)", body = ErrorBody),
+        (status = 403, description = "Missing permission (-30) or a transaction outside the caller's scope (-31)", body = ErrorBody),
+        (status = 404, description = "No such transaction, or it has no invoice (-2)", body = ErrorBody),
+        (status = 409, description = "Not issued yet (-41)", body = ErrorBody)))]
+pub async fn get_transaction_invoice(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    ValidPath(path): ValidPath<TransactionPath>,
+) -> ApiResult<Json<Envelope<TransactionInvoice>>> {
+    let t = relais_store::transactions::detail(&state.db, path.id)
+        .await?
+        .item
+        .transaction;
+    let issued = relais_store::invoices::of_transaction(&state.db, t.id).await?;
+    let Some(invoice) = issued
+        .iter()
+        .find(|i| i.invoice.kind == relais_store::invoices::INVOICE)
+        .cloned()
+    else {
+        let coming = t.source == relais_store::entity::transaction::MoneySource::Provider
+            && t.status == TransactionStatus::Succeeded;
+        return Err(if coming {
+            crate::error::ApiError::new(
+                crate::error::ErrorCode::Refused,
+                "the invoice is being issued: retry in a moment",
+            )
+        } else {
+            crate::error::ApiError::not_found("invoice")
+                .with_field("id", "this transaction has no invoice")
+        });
+    };
+    let issuer = serde_json::from_str::<serde_json::Value>(&invoice.invoice.issuer)
+        .ok()
+        .and_then(|v| v["name"].as_str().map(str::to_owned));
+    let vat_rate = money::from_stored(invoice.invoice.vat_rate)
+        .normalize()
+        .to_string();
+    Ok(ok(TransactionInvoice {
+        credit_notes: issued
+            .iter()
+            .filter(|i| i.invoice.kind == relais_store::invoices::CREDIT_NOTE)
+            .map(|i| CreditNoteItem {
+                pdf: format!("/dashboard/invoices/{}/pdf", i.reference),
+                reference: i.reference.clone(),
+                issued_at: i.invoice.issued_at,
+                amount_w_vat: amount(i.invoice.amount_w_vat),
+            })
+            .collect(),
+        invoice: invoice.into(),
+        vat_rate,
+        issuer,
+    }))
 }
