@@ -40,6 +40,12 @@ pub const UNLOCK_TIMEOUT_JOB: &str = "unlock_timeout";
 pub const SETTLE_JOB: &str = "settle_trip";
 /// Releases a guarantee no longer needed; subject: the guarantee.
 pub const RELEASE_HOLD_JOB: &str = "release_hold";
+/// Ends a trip that lasted the network's `trip_auto_lock`; subject: the trip.
+pub const AUTO_LOCK_JOB: &str = "auto_lock";
+/// Ends a trip on hold for the network's `trip_max_pause`; subject: the trip.
+pub const MAX_PAUSE_JOB: &str = "max_pause";
+/// The timers of a trip in progress, dropped when it ends.
+const TIMERS: [&str; 3] = [UNLOCK_TIMEOUT_JOB, AUTO_LOCK_JOB, MAX_PAUSE_JOB];
 /// How long a guarantee is held at the provider before it lapses (cards hold about a week).
 const HOLD_LIFETIME: Duration = Duration::days(7);
 
@@ -685,6 +691,17 @@ pub async fn unlock_answered(
         .await?;
     if moved.rows_affected == 1 {
         crate::jobs::cancel(db, &[UNLOCK_TIMEOUT_JOB], trip_id).await?;
+        let network_id = trip::Entity::find_by_id(trip_id)
+            .one(db)
+            .await?
+            .map(|t| t.network_id);
+        if let Some(network_id) = network_id
+            && let Some(net) = network::Entity::find_by_id(network_id).one(db).await?
+            && net.trip_auto_lock > 0
+        {
+            let due = at + Duration::seconds(i64::from(net.trip_auto_lock));
+            crate::jobs::schedule(db, AUTO_LOCK_JOB, trip_id, due, None, at).await?;
+        }
         return Ok(());
     }
     let trip = trip::Entity::find_by_id(trip_id).one(db).await?;
@@ -759,6 +776,10 @@ pub async fn pause(
     if let Some(v) = trip.vehicle_id {
         queue(&txn, v, LOCK, now).await?;
     }
+    if net.trip_max_pause > 0 {
+        let due = now + Duration::seconds(i64::from(net.trip_max_pause));
+        crate::jobs::schedule(&txn, MAX_PAUSE_JOB, trip_id, due, None, now).await?;
+    }
     let trip = of_rider(&txn, user_id, trip_id).await?;
     txn.commit().await?;
     Ok(trip)
@@ -785,6 +806,7 @@ pub async fn resume(
         return Err(StoreError::Rule("the trip is no longer on hold".into()));
     }
     close_pauses(&txn, trip_id, now).await?;
+    crate::jobs::cancel(&txn, &[MAX_PAUSE_JOB], trip_id).await?;
     if let Some(v) = trip.vehicle_id {
         crate::network_vehicles::enqueue(
             &txn,
@@ -1059,32 +1081,36 @@ pub async fn end_in(txn: &impl ConnectionTrait, req: EndRequest) -> Result<Ended
                 .filter(|v| v.last_seen_at.is_some_and(|s| now - s <= FIX_FRESH))
                 .and_then(|v| v.latitude.zip(v.longitude));
             let stale = v.as_ref().and_then(|v| v.latitude.zip(v.longitude));
-            let Some((lat, lng)) = fresh.or(req.position).or(stale) else {
-                return Ok(Ended::Refused(EndRefusal::NoPosition));
-            };
-            let zones = crate::geofencing::zones(txn, net.id).await?;
-            let point = geo::Point::new(lng, lat);
             let rider_ends = req.ended_by == EndedBy::Rider;
-            if rider_ends && zones.border.as_ref().is_some_and(|b| !b.contains(point)) {
-                return Ok(Ended::Refused(EndRefusal::OutsideBorder));
-            }
-            match zones.parking_at(point, PARKING_TOLERANCE_M) {
-                Some(found) => {
-                    let parking = virtual_parking::Entity::find_by_id(found.parking.id)
-                        .one(txn)
-                        .await?;
-                    (
-                        EndPlace::VirtualParking,
-                        Some((lat, lng)),
-                        None,
-                        Some(found.parking.id),
-                        parking.and_then(|p| p.cluster_id),
-                    )
+            match fresh.or(req.position).or(stale) {
+                None if rider_ends => return Ok(Ended::Refused(EndRefusal::NoPosition)),
+                // The system ends a trip wherever the vehicle is, known or not.
+                None => (EndPlace::FreeFloating, None, None, None, None),
+                Some((lat, lng)) => {
+                    let zones = crate::geofencing::zones(txn, net.id).await?;
+                    let point = geo::Point::new(lng, lat);
+                    if rider_ends && zones.border.as_ref().is_some_and(|b| !b.contains(point)) {
+                        return Ok(Ended::Refused(EndRefusal::OutsideBorder));
+                    }
+                    match zones.parking_at(point, PARKING_TOLERANCE_M) {
+                        Some(found) => {
+                            let parking = virtual_parking::Entity::find_by_id(found.parking.id)
+                                .one(txn)
+                                .await?;
+                            (
+                                EndPlace::VirtualParking,
+                                Some((lat, lng)),
+                                None,
+                                Some(found.parking.id),
+                                parking.and_then(|p| p.cluster_id),
+                            )
+                        }
+                        None if rider_ends && !zones.parkings.is_empty() => {
+                            return Ok(Ended::Refused(EndRefusal::OutsideParking));
+                        }
+                        None => (EndPlace::FreeFloating, Some((lat, lng)), None, None, None),
+                    }
                 }
-                None if rider_ends && !zones.parkings.is_empty() => {
-                    return Ok(Ended::Refused(EndRefusal::OutsideParking));
-                }
-                None => (EndPlace::FreeFloating, Some((lat, lng)), None, None, None),
             }
         }
     };
@@ -1157,7 +1183,7 @@ pub async fn end_in(txn: &impl ConnectionTrait, req: EndRequest) -> Result<Ended
             .exec(txn)
             .await?;
     }
-    crate::jobs::cancel(txn, &[UNLOCK_TIMEOUT_JOB], trip.id).await?;
+    crate::jobs::cancel(txn, &TIMERS, trip.id).await?;
     // Settled by the request at once; this runs only if it does not get to it.
     crate::jobs::schedule(
         txn,
@@ -1799,4 +1825,38 @@ pub async fn stop_billing(
         .ok_or(StoreError::NotFound { entity: "trip" })?;
     txn.commit().await?;
     Ok(trip)
+}
+
+/// End a trip for a timer (`auto_lock`, `max_pause`) if it is still in a state the timer
+/// applies to; the trip, when it ended.
+pub async fn end_by_timer(
+    db: &DatabaseConnection,
+    trip_id: i64,
+    ended_by: EndedBy,
+    now: DateTime<Utc>,
+) -> Result<Option<trip::Model>> {
+    let Some(trip) = trip::Entity::find_by_id(trip_id).one(db).await? else {
+        return Ok(None);
+    };
+    let applies = match ended_by {
+        EndedBy::MaxPause => trip.state == TripState::OnHold,
+        _ => matches!(trip.state, TripState::Running | TripState::OnHold),
+    };
+    if !applies {
+        return Ok(None);
+    }
+    let req = EndRequest {
+        trip_id,
+        user_id: None,
+        position: None,
+        ended_by,
+        now,
+    };
+    match end(db, req).await {
+        Ok(Ended::Done(trip)) => Ok(Some(trip)),
+        Ok(Ended::Refused(_)) => Ok(None),
+        // Ended meanwhile by the rider or a station.
+        Err(StoreError::Rule(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

@@ -6,7 +6,9 @@ pub mod invoices;
 pub mod refunds;
 pub mod trips;
 
-use relais_store::ride::{RELEASE_HOLD_JOB, SETTLE_JOB, UNLOCK_TIMEOUT_JOB};
+use relais_store::ride::{
+    AUTO_LOCK_JOB, MAX_PAUSE_JOB, RELEASE_HOLD_JOB, SETTLE_JOB, UNLOCK_TIMEOUT_JOB,
+};
 
 /// The ride's durable job kinds and their handlers, registered in every server.
 pub fn jobs(jobs: crate::jobs::Jobs) -> crate::jobs::Jobs {
@@ -14,6 +16,8 @@ pub fn jobs(jobs: crate::jobs::Jobs) -> crate::jobs::Jobs {
         .with(UNLOCK_TIMEOUT_JOB, trips::unlock_timeout_handler())
         .with(SETTLE_JOB, trips::settle_handler())
         .with(RELEASE_HOLD_JOB, trips::release_hold_handler())
+        .with(AUTO_LOCK_JOB, trips::auto_lock_handler())
+        .with(MAX_PAUSE_JOB, trips::max_pause_handler())
         .with(
             relais_store::invoices::ISSUE_INVOICE_JOB,
             invoices::invoice_handler(),

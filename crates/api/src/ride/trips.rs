@@ -257,3 +257,31 @@ pub fn release_hold_handler() -> Handler {
         })
     })
 }
+
+/// A timer that ends a trip (`auto_lock`, `max_pause`): the trip ended where the vehicle is,
+/// then paid as a rider's end is.
+fn end_handler(ended_by: relais_domain::ride::EndedBy) -> Handler {
+    Arc::new(move |state: AppState, job| {
+        Box::pin(async move {
+            let ended =
+                store::end_by_timer(&state.db, job.subject_id, ended_by.into(), Utc::now()).await?;
+            if ended.is_some()
+                && let Err(error) = settle(&state, job.subject_id).await
+            {
+                tracing::warn!(trip_id = job.subject_id, error = %error.text, "settlement deferred");
+            }
+            relais_store::jobs::complete(&state.db, &job).await?;
+            Ok(Done::Completed)
+        })
+    })
+}
+
+/// `auto_lock`: the trip lasted the network's `trip_auto_lock`.
+pub fn auto_lock_handler() -> Handler {
+    end_handler(relais_domain::ride::EndedBy::AutoLock)
+}
+
+/// `max_pause`: the trip stayed on hold for the network's `trip_max_pause`.
+pub fn max_pause_handler() -> Handler {
+    end_handler(relais_domain::ride::EndedBy::MaxPause)
+}

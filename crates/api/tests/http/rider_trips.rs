@@ -597,3 +597,55 @@ async fn staff_stop_a_trips_billing_and_only_the_unpaid_part_moves() {
         .await
         .fails(409, -41);
 }
+
+#[tokio::test]
+async fn a_trip_too_long_or_paused_too_long_is_ended_by_its_timer() {
+    let app = app().await;
+    let s = setup(&app).await;
+    let (token, _) = rider(&app, "ada@example.org", Some("4242 4242 4242 4242")).await;
+    // A network that locks trips after 1 s, and ends pauses after 1 s.
+    let mut net: relais_store::entity::network::ActiveModel =
+        relais_store::networks::existing(&app.db, s.network)
+            .await
+            .unwrap()
+            .into();
+    net.trip_auto_lock = Set(1);
+    net.trip_max_pause = Set(1);
+    net.update(&app.db).await.unwrap();
+    let trip = ride(&app, &s, &token, "auto-locked").await;
+    let t = wait_for_state(&app, &token, trip, "finished").await;
+    assert_eq!(t["payment_status"], "paid");
+    let detail = app
+        .get(&format!("/dashboard/trips/{trip}"))
+        .token(&s.admin)
+        .send()
+        .await;
+    assert_eq!(detail.ok()["ended_by"], "auto_lock");
+    // Paused: the pause's timer ends it first (the network's lock is longer now).
+    let mut net: relais_store::entity::network::ActiveModel =
+        relais_store::networks::existing(&app.db, s.network)
+            .await
+            .unwrap()
+            .into();
+    net.trip_auto_lock = Set(3600);
+    net.update(&app.db).await.unwrap();
+    let trip = ride(&app, &s, &token, "max-paused").await;
+    app.post(&format!("/rider/me/trips/{trip}/pause"))
+        .token(&token)
+        .send()
+        .await
+        .ok();
+    wait_for_state(&app, &token, trip, "finished").await;
+    let detail = app
+        .get(&format!("/dashboard/trips/{trip}"))
+        .token(&s.admin)
+        .send()
+        .await;
+    assert_eq!(detail.ok()["ended_by"], "max_pause");
+    assert!(
+        relais_store::transactions::check(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
