@@ -396,8 +396,8 @@ async fn issued(db: &impl ConnectionTrait, rows: Vec<invoice::Model>) -> Result<
         .collect())
 }
 
-/// The invoice of reference `text`, if any.
-pub async fn by_reference(db: &impl ConnectionTrait, text: &str) -> Result<Option<Issued>> {
+/// The row of the invoice of reference `text`, if any: two primary-key reads.
+async fn row_by_reference(db: &impl ConnectionTrait, text: &str) -> Result<Option<invoice::Model>> {
     let Some((prefix, number)) = text.rsplit_once('-') else {
         return Ok(None);
     };
@@ -411,12 +411,16 @@ pub async fn by_reference(db: &impl ConnectionTrait, text: &str) -> Result<Optio
     else {
         return Ok(None);
     };
-    let row = invoice::Entity::find()
+    Ok(invoice::Entity::find()
         .filter(invoice::Column::AppLabelId.eq(seq.app_label_id))
         .filter(invoice::Column::Number.eq(number))
         .one(db)
-        .await?;
-    match row {
+        .await?)
+}
+
+/// The invoice of reference `text`, if any.
+pub async fn by_reference(db: &impl ConnectionTrait, text: &str) -> Result<Option<Issued>> {
+    match row_by_reference(db, text).await? {
         Some(row) => Ok(issued(db, vec![row]).await?.pop()),
         None => Ok(None),
     }
@@ -429,8 +433,8 @@ pub async fn networks_of(
 ) -> Result<std::collections::HashMap<String, i64>> {
     let mut found = std::collections::HashMap::new();
     for r in references {
-        if let Some(i) = by_reference(db, r).await? {
-            found.insert(r.clone(), i.invoice.network_id);
+        if let Some(row) = row_by_reference(db, r).await? {
+            found.insert(r.clone(), row.network_id);
         }
     }
     Ok(found)

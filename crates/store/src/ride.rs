@@ -1585,13 +1585,21 @@ pub async fn trips_of(
         .await?)
 }
 
-/// The pauses of a trip, oldest first.
-pub async fn pauses_of(db: &impl ConnectionTrait, trip_id: i64) -> Result<Vec<trip_pause::Model>> {
-    Ok(trip_pause::Entity::find()
-        .filter(trip_pause::Column::TripId.eq(trip_id))
+/// The pauses of `trips`, oldest first, by trip: one query for a page.
+pub async fn pauses_of_trips(
+    db: &impl ConnectionTrait,
+    trips: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<trip_pause::Model>>> {
+    let mut by_trip: std::collections::HashMap<i64, Vec<trip_pause::Model>> = Default::default();
+    for p in trip_pause::Entity::find()
+        .filter(trip_pause::Column::TripId.is_in(trips.iter().copied()))
         .order_by_asc(trip_pause::Column::Id)
         .all(db)
-        .await?)
+        .await?
+    {
+        by_trip.entry(p.trip_id).or_default().push(p);
+    }
+    Ok(by_trip)
 }
 
 /// Delivered commands are final; this says whether an `unlock` command is one of a trip.

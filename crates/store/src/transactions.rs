@@ -833,6 +833,16 @@ pub struct TransactionDetail {
     pub refunds: Vec<RefundItem>,
 }
 
+/// The transaction `id`, or `NotFound`.
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<transaction::Model> {
+    transaction::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound {
+            entity: "transaction",
+        })
+}
+
 /// The transaction `id` and what hangs off it, or `NotFound`.
 pub async fn detail(db: &DatabaseConnection, id: i64) -> Result<TransactionDetail> {
     let found = transaction::Entity::find_by_id(id)

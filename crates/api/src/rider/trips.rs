@@ -201,45 +201,67 @@ pub struct MyTrip {
 
 /// The rider's trip `trip` as they see it; a trip in progress priced as of now.
 async fn my_trip(state: &AppState, trip: trip::Model) -> ApiResult<MyTrip> {
-    let net = relais_store::networks::existing(&state.db, trip.network_id).await?;
-    let pauses = relais_store::ride::pauses_of(&state.db, trip.id).await?;
-    let running = matches!(
-        TripState::from(trip.state),
-        TripState::Running | TripState::OnHold
-    );
-    let price = if running {
-        let (price, _) =
-            relais_store::ride::price_of(&state.db, &trip, &net, Utc::now(), true).await?;
-        Some(price.total.to_string())
-    } else {
-        trip.price_total.map(|p| money::from_stored(p).to_string())
-    };
-    Ok(MyTrip {
-        id: trip.id,
-        state: TripState::from(trip.state).as_str().to_owned(),
-        network_id: trip.network_id,
-        vehicle_id: trip.vehicle_id,
-        requested_at: trip.requested_at,
-        start_date: trip.started_at,
-        end_date: trip.ended_at,
-        duration: trip.duration,
-        distance: trip.distance,
-        end_place: trip
-            .end_place
-            .map(|p| EndPlace::from(p).as_str().to_owned()),
-        cancel_reason: trip.cancel_reason,
-        currency: net.currency,
-        price,
-        amount_paid: money::from_stored(trip.amount_paid).to_string(),
-        payment_status: PaymentStatus::from(trip.payment_status).as_str().to_owned(),
-        pauses: pauses
-            .into_iter()
-            .map(|p| MyPause {
-                start: p.started_at,
-                end: p.ended_at,
-            })
-            .collect(),
-    })
+    Ok(my_trips(state, vec![trip])
+        .await?
+        .pop()
+        .expect("one trip in, one out"))
+}
+
+/// The rider's `trips` as they see them: their networks (a rider rides on few) and pauses
+/// read once for them all; a trip in progress priced as of now.
+async fn my_trips(state: &AppState, trips: Vec<trip::Model>) -> ApiResult<Vec<MyTrip>> {
+    let mut networks = std::collections::HashMap::new();
+    for id in trips.iter().map(|t| t.network_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = networks.entry(id) {
+            slot.insert(relais_store::networks::existing(&state.db, id).await?);
+        }
+    }
+    let ids: Vec<i64> = trips.iter().map(|t| t.id).collect();
+    let mut pauses = relais_store::ride::pauses_of_trips(&state.db, &ids).await?;
+    let mut out = Vec::with_capacity(trips.len());
+    for trip in trips {
+        let net = &networks[&trip.network_id];
+        let running = matches!(
+            TripState::from(trip.state),
+            TripState::Running | TripState::OnHold
+        );
+        let price = if running {
+            let (price, _) =
+                relais_store::ride::price_of(&state.db, &trip, net, Utc::now(), true).await?;
+            Some(price.total.to_string())
+        } else {
+            trip.price_total.map(|p| money::from_stored(p).to_string())
+        };
+        out.push(MyTrip {
+            id: trip.id,
+            state: TripState::from(trip.state).as_str().to_owned(),
+            network_id: trip.network_id,
+            vehicle_id: trip.vehicle_id,
+            requested_at: trip.requested_at,
+            start_date: trip.started_at,
+            end_date: trip.ended_at,
+            duration: trip.duration,
+            distance: trip.distance,
+            end_place: trip
+                .end_place
+                .map(|p| EndPlace::from(p).as_str().to_owned()),
+            cancel_reason: trip.cancel_reason,
+            currency: net.currency.clone(),
+            price,
+            amount_paid: money::from_stored(trip.amount_paid).to_string(),
+            payment_status: PaymentStatus::from(trip.payment_status).as_str().to_owned(),
+            pauses: pauses
+                .remove(&trip.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| MyPause {
+                    start: p.started_at,
+                    end: p.ended_at,
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
 fn admin_reach(auth: &Authorized) -> AdminReach {
@@ -356,11 +378,8 @@ pub async fn get_my_trips(
 ) -> ApiResult<Paged<MyTrip>> {
     let keyset = page.keyset();
     let rows = relais_store::ride::trips_of(&state.db, auth.caller.user.id, &keyset).await?;
-    let mut items = Vec::with_capacity(rows.items.len());
     let has_more = rows.has_more;
-    for trip in rows.items {
-        items.push(my_trip(&state, trip).await?);
-    }
+    let items = my_trips(&state, rows.items).await?;
     Ok(paged(
         &keyset,
         relais_store::PageOf { items, has_more },

@@ -524,10 +524,7 @@ pub async fn get_transaction_invoice(
     _auth: Authorized,
     ValidPath(path): ValidPath<TransactionPath>,
 ) -> ApiResult<Json<Envelope<TransactionInvoice>>> {
-    let t = relais_store::transactions::detail(&state.db, path.id)
-        .await?
-        .item
-        .transaction;
+    let t = relais_store::transactions::get(&state.db, path.id).await?;
     let issued = relais_store::invoices::of_transaction(&state.db, t.id).await?;
     let Some(invoice) = issued
         .iter()

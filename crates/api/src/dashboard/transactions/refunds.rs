@@ -96,10 +96,7 @@ pub async fn refund_transaction(
     ValidPath(path): ValidPath<TransactionPath>,
     ValidJson(body): ValidJson<RefundTransactionRequest>,
 ) -> ApiResult<Json<Envelope<RefundDetail>>> {
-    let found = relais_store::transactions::detail(&state.db, path.id)
-        .await?
-        .item
-        .transaction;
+    let found = relais_store::transactions::get(&state.db, path.id).await?;
     if found.source == MoneySource::Provider && !can_refund(&state, &found.payment_provider) {
         return Err(AskError::OtherProvider(found.payment_provider).into());
     }
@@ -134,10 +131,7 @@ pub async fn refund_transaction(
         ));
     }
     // Read again: a provider's refusal gives the amount back.
-    let now = relais_store::transactions::detail(&state.db, path.id)
-        .await?
-        .item
-        .transaction;
+    let now = relais_store::transactions::get(&state.db, path.id).await?;
     let actor_email = Some(auth.caller.user.email.clone());
     Ok(ok(RefundDetail {
         refund: RefundItem::from(StoredItem {
